@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance.Policy;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Manifests;
+using Microsoft.Extensions.Logging;
+
+namespace Keybrake.Mcp.Governance;
+
+/// <summary>
+/// Runs one tool call through the checks of DESIGN.md section 2, in order; the first refusal stops the chain and is
+/// audited. Rate limits are counted before anything is read from Stripe, so a refused caller costs Stripe nothing.
+/// </summary>
+public sealed class GovernancePipeline(
+    ToolRegistry tools,
+    IdentifyAgentCheck identify,
+    ILedger ledger,
+    TimeProvider time,
+    ILogger<GovernancePipeline> logger)
+{
+    public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct)
+    {
+        var callId = $"call_{Guid.NewGuid():N}";
+        var started = Stopwatch.GetTimestamp();
+        var argumentsJson = RequestIdentity.Canonical(arguments);
+
+        // 1. Identify. A ledger that cannot say whether the agent is revoked refuses (fail closed).
+        RoleManifestAndGrant who;
+        try
+        {
+            var (role, grant, denial) = await identify.CheckAsync(agent, toolName, ct);
+            if (denial is not null)
+            {
+                return await DenyAsync(callId, new CallIdentity(agent, role?.Role ?? ""), toolName, argumentsJson, denial, ct);
+            }
+
+            who = new RoleManifestAndGrant(role!, grant!);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            return Unavailable(ex);
+        }
+
+        var identity = new CallIdentity(agent, who.Role.Role);
+        var operation = tools.Find(toolName);
+        if (operation is null)
+        {
+            return await DenyAsync(callId, identity, toolName, argumentsJson,
+                new Denial(DenialCodes.NotAllowed, $"tool '{toolName}' is not implemented by this server"), ct);
+        }
+
+        // 2. Validate against the very schema the agent was shown.
+        var problems = ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant), arguments);
+        if (problems.Count > 0)
+        {
+            return await DenyAsync(callId, identity, toolName, argumentsJson,
+                new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", problems)}"), ct);
+        }
+
+        var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);
+        var request = operation.Effect == ToolEffect.Read ? null : RequestIdentity.For(agent, toolName, arguments);
+        try
+        {
+            // A retry of a request that moved money (or may have) is answered from the ledger, before anything
+            // is re-read from Stripe: a full refund retried would otherwise resolve to "nothing left to refund".
+            if (request is not null && await ledger.FindEarlierAsync(request.Fingerprint, request.RetryHorizon(time.GetUtcNow()), ct) is { } earlier)
+            {
+                return await AnswerRetryAsync(operation, invocation, earlier, started, ct);
+            }
+
+            // 4. Rate limits, counted before any Stripe read.
+            if (await ledger.CountCallAsync(identity, toolName, who.Role.RateLimits, ct) is { } hit)
+            {
+                var seconds = (long)Math.Ceiling(hit.RetryAfter == TimeSpan.MaxValue ? 0 : hit.RetryAfter.TotalSeconds);
+                var whose = hit.Limit.Per == Manifests.LimitScope.Agent ? "agent" : $"role '{who.Role.Role}'";
+                var denial = new Denial(DenialCodes.RateLimited,
+                        $"{toolName} refused: the {whose} made {hit.Used} calls in the last {hit.Limit.Window.Name()} (limit {hit.Limit.Calls}); retry after {seconds} s")
+                    .With("retry_after_seconds", seconds);
+                return await DenyAsync(callId, identity, toolName, argumentsJson, denial, ct);
+            }
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            return Unavailable(ex);
+        }
+
+        // 3. Resolve what the call touches and moves, then check record scope and amount constraints.
+        var resolved = await operation.ResolveAsync(invocation, ct);
+        var refusal = resolved.Denial
+            ?? ScopeCheck.Check(who.Role, resolved)
+            ?? AmountCheck.Check(toolName, who.Role, who.Grant, resolved);
+        if (refusal is not null)
+        {
+            return await DenyAsync(callId, identity, toolName, argumentsJson, refusal, ct);
+        }
+
+        // 5 + 7. Hold the money and write the "started" audit row in one transaction; no row, no Stripe call.
+        var idempotencyKey = request?.IdempotencyKeyFor(callId) ?? $"kb_{callId}";
+        StartDecision decision;
+        try
+        {
+            decision = await ledger.StartCallAsync(new CallStart
+            {
+                CallId = callId,
+                Who = identity,
+                Tool = toolName,
+                Arguments = argumentsJson,
+                Fingerprint = request?.Fingerprint,
+                RetryHorizon = request?.RetryHorizon(time.GetUtcNow()) ?? DateTimeOffset.MaxValue,
+                IdempotencyKey = idempotencyKey,
+                Hold = operation.Effect == ToolEffect.MovesMoney ? resolved.Moves : null,
+                Budgets = who.Role.Budgets,
+                Object = resolved.Object,
+            }, ct);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            return Unavailable(ex);
+        }
+
+        switch (decision)
+        {
+            case StartDecision.Retry retry:
+                return await AnswerRetryAsync(operation, invocation, retry.Earlier, started, ct);
+            case StartDecision.OverBudget over:
+                return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Budget, over.UsedMinor), ct);
+        }
+
+        // 8-10. Execute, settle with the money Stripe reports, complete the audit row.
+        var result = await ExecuteAsync(operation, invocation, resolved, new ExecutionKeys(idempotencyKey, callId, agent), ct);
+        return await CompleteAsync(callId, operation, result, replayed: false, started, ct);
+    }
+
+    private async Task<ToolResponse> AnswerRetryAsync(IToolOperation operation, ToolInvocation invocation, AuditRecord earlier, long started, CancellationToken ct)
+    {
+        if (earlier.Outcome == AuditOutcomes.Allowed && earlier.Result is { } stored && JsonNode.Parse(stored) is JsonObject result)
+        {
+            result["replayed"] = true;
+            logger.LogInformation("Answered retry of {CallId} ({Tool}) from the ledger", earlier.CallId, operation.Name);
+            return new ToolResponse(false, result);
+        }
+
+        // The earlier attempt's outcome is unknown: send it again with the same idempotency key. Stripe either replays
+        // what it did or does it now, once; the original hold still covers it.
+        var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, invocation.Agent);
+        var again = await ExecuteAsync(operation, invocation with { CallId = earlier.CallId }, null, keys, ct);
+        return await CompleteAsync(earlier.CallId, operation, again, replayed: true, started, ct);
+    }
+
+    private async Task<ExecutionResult> ExecuteAsync(IToolOperation operation, ToolInvocation invocation, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    {
+        try
+        {
+            return await operation.ExecuteAsync(invocation, resolved, keys, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // An unexpected failure after the request may have been sent: we cannot say nothing moved.
+            logger.LogError(ex, "{Tool} failed with an unexpected error; outcome unknown", operation.Name);
+            return new ExecutionResult.Unknown($"{operation.Name} did not complete ({ex.GetType().Name})");
+        }
+    }
+
+    private async Task<ToolResponse> CompleteAsync(string callId, IToolOperation operation, ExecutionResult result, bool replayed, long started, CancellationToken ct)
+    {
+        var durationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        ToolResponse response;
+        CallCompletion completion;
+        switch (result)
+        {
+            case ExecutionResult.Succeeded ok:
+                var structured = (JsonObject)ok.Result.DeepClone();
+                if (operation.Effect != ToolEffect.Read)
+                {
+                    structured["call_id"] = callId;
+                    structured["replayed"] = replayed;
+                }
+
+                response = new ToolResponse(false, structured);
+                var stored = (JsonObject)structured.DeepClone();
+                stored["replayed"] = false;
+                completion = new CallCompletion
+                {
+                    CallId = callId, Outcome = AuditOutcomes.Allowed, MovedMinor = ok.Moved?.Minor,
+                    Currency = ok.Moved?.Currency.Code, Object = ok.Object, StripeRequestId = ok.StripeRequestId,
+                    DurationMs = durationMs, Result = operation.Effect == ToolEffect.Read ? null : stored.ToJsonString(),
+                };
+                break;
+            case ExecutionResult.Failed failed:
+                response = ToolResponse.Error(failed.Denial);
+                completion = new CallCompletion
+                {
+                    CallId = callId, Outcome = AuditOutcomes.Failed, Code = failed.Denial.Code, Message = failed.Denial.Message,
+                    StripeRequestId = failed.StripeRequestId, DurationMs = durationMs,
+                };
+                break;
+            case ExecutionResult.Unknown unknown:
+                var denial = new Denial(DenialCodes.OutcomeUnknown,
+                    $"{unknown.Message}: Stripe did not answer after the request was sent. The money stays held until reconciled; " +
+                    "retry with the same arguments (and request_id) to learn the outcome — it will not move money twice").With("call_id", callId);
+                response = ToolResponse.Error(denial);
+                completion = new CallCompletion
+                {
+                    CallId = callId, Outcome = AuditOutcomes.Unknown, Code = denial.Code, Message = denial.Message, DurationMs = durationMs,
+                };
+                break;
+            default:
+                throw new UnreachableException();
+        }
+
+        try
+        {
+            await ledger.CompleteCallAsync(completion, CancellationToken.None);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            // Stripe already acted: tell the agent what happened; the row stays "unknown" for reconciliation.
+            logger.LogCritical(ex, "Could not complete audit row {CallId}; it stays 'unknown' until reconciled", callId);
+        }
+
+        return response;
+    }
+
+    private async Task<ToolResponse> DenyAsync(string callId, CallIdentity who, string tool, string arguments, Denial denial, CancellationToken ct)
+    {
+        var response = ToolResponse.Error(denial);
+        try
+        {
+            await ledger.RecordDenialAsync(new DeniedCall(callId, who, tool, arguments, denial.Code, denial.Message, null), ct);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            logger.LogError(ex, "Could not audit a refusal ({Code}) of {Tool} for {Agent}", denial.Code, tool, who.Agent);
+        }
+
+        logger.LogInformation("Refused {Tool} for {Agent}: {Code}", tool, who.Agent, denial.Code);
+        return response;
+    }
+
+    private ToolResponse Unavailable(Exception ex)
+    {
+        logger.LogError(ex, "Ledger unavailable; refusing the call before it reaches Stripe");
+        return ToolResponse.Error(new Denial(DenialCodes.Unavailable,
+            "the audit ledger is unavailable, so the call was refused before reaching Stripe; try again shortly"));
+    }
+
+    private static bool IsLedgerFailure(Exception ex) =>
+        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException;
+
+    private sealed record RoleManifestAndGrant(Manifests.RoleManifest Role, Manifests.ToolGrant Grant);
+}

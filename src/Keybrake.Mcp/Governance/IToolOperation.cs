@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Manifests;
+
+namespace Keybrake.Mcp.Governance;
+
+/// <summary>
+/// One tool as the governance pipeline sees it: a schema shaped by the role's grant, a way to find out what a call
+/// would touch and move (resolve), and a way to do it (execute). Stripe-backed implementations live in <c>Stripe/Tools</c>.
+/// </summary>
+public interface IToolOperation
+{
+    /// <summary>The MCP tool name of the contract, e.g. <c>issue_refund</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Short human title for clients.</summary>
+    string Title { get; }
+
+    /// <summary>Whether the tool reads, changes state, or moves money.</summary>
+    ToolEffect Effect { get; }
+
+    /// <summary>What the tool does, written for the model, including the role's limits.</summary>
+    string Describe(RoleManifest role, ToolGrant grant);
+
+    /// <summary>The input schema generated from the role's manifest (allowlists as <c>enum</c>, caps as <c>maximum</c>).</summary>
+    JsonObject InputSchema(RoleManifest role, ToolGrant grant);
+
+    /// <summary>The shape of <c>structuredContent</c> on success.</summary>
+    JsonObject OutputSchema();
+
+    /// <summary>Reads what the policy needs: the customer behind the record and the money the call would move.</summary>
+    Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct);
+
+    /// <summary>Performs the call. <paramref name="resolved"/> is null when re-sending an earlier request whose outcome was unknown.</summary>
+    Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct);
+}
+
+/// <summary>What a tool does to the account: the pipeline holds budget only for money movers, and dedups only changes.</summary>
+public enum ToolEffect
+{
+    Read,
+    Change,
+    MovesMoney,
+}
+
+/// <summary>A validated call on its way through the pipeline.</summary>
+public sealed record ToolInvocation(string CallId, string Agent, RoleManifest Role, ToolGrant Grant, JsonObject Arguments);
+
+/// <summary>The identifiers a state-changing call sends to Stripe: the idempotency key and the metadata stamps.</summary>
+public sealed record ExecutionKeys(string IdempotencyKey, string CallId, string Agent);

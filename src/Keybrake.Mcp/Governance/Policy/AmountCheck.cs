@@ -1,0 +1,58 @@
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Governance.Policy;
+
+/// <summary>
+/// Step 3b: the resolved amount (not only the requested one: a full refund has none) against the tool's
+/// <c>maxAmount</c>, and its currency against the role's budgets (no silent conversion).
+/// </summary>
+public static class AmountCheck
+{
+    public static Denial? Check(string tool, RoleManifest role, ToolGrant grant, Resolution resolved)
+    {
+        if (resolved.Moves is not { } moves)
+        {
+            return null;
+        }
+
+        if (grant.MaxAmount is { } max)
+        {
+            if (max.Currency != moves.Currency)
+            {
+                return new Denial(DenialCodes.NotAllowed,
+                    $"{resolved.Action} of {moves} is in {moves.Currency.Code}, but {tool}'s maxAmount for role '{role.Role}' is in {max.Currency.Code}");
+            }
+
+            if (moves.Minor > max.Minor)
+            {
+                return new Denial(DenialCodes.NotAllowed,
+                    $"{resolved.Action} of {moves} is above {tool}'s maxAmount of {max} for role '{role.Role}'; pass an amount of at most {max.Minor} (minor units)");
+            }
+        }
+
+        if (role.Budgets.Length > 0 && !role.Budgets.Any(b => b.Limit.Currency == moves.Currency))
+        {
+            var currencies = string.Join(", ", role.Budgets.Select(b => b.Limit.Currency.Code).Distinct());
+            return new Denial(DenialCodes.NotAllowed,
+                $"{resolved.Action} of {moves} is in {moves.Currency.Code}, but role '{role.Role}' has budgets only in {currencies} (no conversion is made)");
+        }
+
+        return null;
+    }
+
+    /// <summary>The message for a budget that a call would exceed, with the numbers.</summary>
+    public static Denial OverBudget(Resolution resolved, Budget budget, long usedMinor)
+    {
+        var limit = budget.Limit;
+        var whose = budget.Per == LimitScope.Agent ? "agent's" : "role's";
+        var moves = resolved.Moves!.Value;
+        return new Denial(DenialCodes.BudgetExceeded,
+                $"{resolved.Action} of {moves} would exceed the {whose} {budget.Window.Name()} budget: " +
+                $"{MoneyAmount.Format(usedMinor, limit.Currency).Replace($" {limit.Currency.Code}", "")} of {limit} used")
+            .With("limit", limit.Minor)
+            .With("used", usedMinor)
+            .With("remaining", Math.Max(0, limit.Minor - usedMinor))
+            .With("currency", limit.Currency.Code);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Keybrake.Mcp.Governance.Policy;
+
+/// <summary>
+/// Validates arguments against the subset of JSON Schema our tools generate (type, enum, minimum, maximum, pattern,
+/// maxLength, required, additionalProperties: false, oneOf of required sets). The MCP SDK validates nothing, so
+/// this is the only thing standing between the schema the model saw and the handler.
+/// </summary>
+public static class ArgumentValidator
+{
+    /// <summary>Every problem with the arguments, each naming the argument; empty when they are valid.</summary>
+    public static IReadOnlyList<string> Validate(JsonObject schema, JsonObject arguments)
+    {
+        var errors = new List<string>();
+        var properties = schema["properties"] as JsonObject ?? [];
+        foreach (var (name, value) in arguments)
+        {
+            if (properties[name] is not JsonObject property)
+            {
+                errors.Add($"'{name}' is not an argument of this tool (allowed: {string.Join(", ", properties.Select(p => p.Key))})");
+                continue;
+            }
+
+            ValidateValue(name, property, value, errors);
+        }
+
+        foreach (var required in (schema["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()))
+        {
+            if (!arguments.ContainsKey(required))
+            {
+                errors.Add($"'{required}' is required");
+            }
+        }
+
+        if (schema["oneOf"] is JsonArray alternatives)
+        {
+            var sets = alternatives.Select(a => (a?["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()).ToArray()).ToArray();
+            var matched = sets.Count(set => set.All(arguments.ContainsKey));
+            if (matched != 1)
+            {
+                errors.Add($"pass exactly one of {string.Join(" or ", sets.Select(s => string.Join("+", s.Select(n => $"'{n}'"))))}");
+            }
+        }
+
+        return errors;
+    }
+
+    private static void ValidateValue(string name, JsonObject property, JsonNode? value, List<string> errors)
+    {
+        var type = property["type"]?.GetValue<string>();
+        if (value is null)
+        {
+            errors.Add($"'{name}' must not be null");
+            return;
+        }
+
+        var kind = value.GetValueKind();
+        switch (type)
+        {
+            case "string" when kind != JsonValueKind.String:
+                errors.Add($"'{name}' must be a string");
+                return;
+            case "integer" when kind != JsonValueKind.Number || !value.AsValue().TryGetValue<long>(out _):
+                errors.Add($"'{name}' must be an integer (minor units, e.g. 1050 for 10.50 USD)");
+                return;
+            case "boolean" when kind is not (JsonValueKind.True or JsonValueKind.False):
+                errors.Add($"'{name}' must be true or false");
+                return;
+        }
+
+        if (property["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
+        {
+            errors.Add($"'{name}' must be one of {string.Join(", ", allowed.Select(a => a!.ToJsonString()))}; got {value.ToJsonString()}");
+        }
+
+        if (kind == JsonValueKind.Number && value.AsValue().TryGetValue<long>(out var number))
+        {
+            if (property["minimum"] is { } min && number < min.GetValue<long>())
+            {
+                errors.Add($"'{name}' must be at least {min}; got {number}");
+            }
+
+            if (property["maximum"] is { } max && number > max.GetValue<long>())
+            {
+                errors.Add($"'{name}' must be at most {max}; got {number}");
+            }
+        }
+
+        if (kind == JsonValueKind.String)
+        {
+            var text = value.GetValue<string>();
+            if (property["maxLength"] is { } maxLength && text.Length > maxLength.GetValue<int>())
+            {
+                errors.Add($"'{name}' must be at most {maxLength} characters; got {text.Length}");
+            }
+
+            if (property["pattern"] is { } pattern && !Regex.IsMatch(text, pattern.GetValue<string>(), RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+            {
+                errors.Add($"'{name}' must match {pattern.GetValue<string>()}; got \"{Truncate(text)}\"");
+            }
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

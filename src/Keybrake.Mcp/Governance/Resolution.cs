@@ -1,0 +1,33 @@
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Governance;
+
+/// <summary>What resolving a call found out: the record and its customer (for scope) and the money it would move (for budgets).</summary>
+public sealed record Resolution
+{
+    /// <summary>The Stripe object the call acts on, e.g. <c>pi_...</c>.</summary>
+    public string? Object { get; init; }
+
+    /// <summary>Human name of the record for messages: "payment intent pi_123".</summary>
+    public string? Describes { get; init; }
+
+    /// <summary>Whether the record is subject to the role's customer scope.</summary>
+    public bool Scoped { get; init; }
+
+    /// <summary>The customer the record belongs to, or null when it has none.</summary>
+    public string? Customer { get; init; }
+
+    /// <summary>The money the call will move: the resolved amount, not only the requested one.</summary>
+    public MoneyAmount? Moves { get; init; }
+
+    /// <summary>Verb for messages about the amount: "refund", "capture".</summary>
+    public string Action { get; init; } = "call";
+
+    /// <summary>A refusal found while resolving (e.g. nothing left to refund, Stripe said no such object).</summary>
+    public Denial? Denial { get; init; }
+
+    /// <summary>Data a read tool already fetched, so executing it needs no second request.</summary>
+    public object? Prefetched { get; init; }
+
+    public static Resolution Refused(Denial denial) => new() { Denial = denial };
+}

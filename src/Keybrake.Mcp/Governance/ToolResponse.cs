@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+
+namespace Keybrake.Mcp.Governance;
+
+/// <summary>What the agent gets back: the structured content and whether it is an error. The MCP edge turns it into a tool result.</summary>
+public sealed record ToolResponse(bool IsError, JsonObject Structured)
+{
+    public static ToolResponse Error(Denial denial)
+    {
+        var error = new JsonObject { ["code"] = denial.Code, ["message"] = denial.Message };
+        foreach (var (key, value) in denial.Extra)
+        {
+            error[key] = value?.DeepClone();
+        }
+
+        return new ToolResponse(true, new JsonObject { ["error"] = error });
+    }
+
+    /// <summary>The message as plain text for the content block (the error message, or the JSON).</summary>
+    public string Text => IsError && Structured["error"]?["message"] is { } message
+        ? message.GetValue<string>()
+        : Structured.ToJsonString();
+}

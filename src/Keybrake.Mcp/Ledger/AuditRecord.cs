@@ -1,0 +1,42 @@
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>One row of the audit log as the contract (DESIGN.md 3.4) shows it.</summary>
+public sealed record AuditRecord
+{
+    public required long Id { get; init; }
+    public required string CallId { get; init; }
+    public required DateTimeOffset Time { get; init; }
+    public required string Agent { get; init; }
+    public required string Role { get; init; }
+    public required string Tool { get; init; }
+
+    /// <summary><c>allowed</c>, <c>denied</c>, <c>failed</c> or <c>unknown</c>.</summary>
+    public required string Outcome { get; init; }
+
+    public string? Code { get; init; }
+    public string? Message { get; init; }
+
+    /// <summary>Money actually moved, in minor units; null when the call moved none.</summary>
+    public long? Amount { get; init; }
+
+    public string? Currency { get; init; }
+    public string? Object { get; init; }
+    public string? StripeRequestId { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public long? DurationMs { get; init; }
+
+    /// <summary>The call's arguments as JSON (agents' tools take no secrets).</summary>
+    public string Arguments { get; init; } = "{}";
+
+    /// <summary>The structured result returned to the agent, kept so a retry can be answered with it.</summary>
+    public string? Result { get; init; }
+}
+
+/// <summary>Audit outcomes of the contract.</summary>
+public static class AuditOutcomes
+{
+    public const string Allowed = "allowed";
+    public const string Denied = "denied";
+    public const string Failed = "failed";
+    public const string Unknown = "unknown";
+}

@@ -1,0 +1,40 @@
+using Keybrake.Mcp.Manifests;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>
+/// The durable state every process on a machine shares: revocations, rate counts, budget holds and the audit log.
+/// Each method is one atomic operation, so an implementation over another database keeps the same guarantees.
+/// </summary>
+public interface ILedger
+{
+    /// <summary>The revocation that covers this agent (by name, by role, or all), if any.</summary>
+    Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct);
+
+    /// <summary>Revokes a scope (<c>agent:NAME</c>, <c>role:NAME</c> or <c>all</c>); durable when it returns.</summary>
+    Task RevokeAsync(string scope, string? reason, CancellationToken ct);
+
+    /// <summary>Removes a revocation; returns false when there was none.</summary>
+    Task<bool> ReinstateAsync(string scope, CancellationToken ct);
+
+    /// <summary>Counts a call against the rate limits, or returns the first limit it would exceed (and counts nothing).</summary>
+    Task<RateLimitHit?> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct);
+
+    /// <summary>The latest call of the same request since the horizon that moved money or may have (allowed or unknown).</summary>
+    Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct);
+
+    /// <summary>Looks for an earlier call of the same request that moved money or may have; else checks budgets, holds and audits "started".</summary>
+    Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct);
+
+    /// <summary>Settles or releases the call's hold and completes its audit row, in one transaction.</summary>
+    Task CompleteCallAsync(CallCompletion completion, CancellationToken ct);
+
+    /// <summary>Writes a refusal to the audit log.</summary>
+    Task RecordDenialAsync(DeniedCall denial, CancellationToken ct);
+
+    /// <summary>Audit rows, oldest first.</summary>
+    Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct);
+
+    /// <summary>Usage of each budget of a role, per agent for agent budgets.</summary>
+    Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct);
+}

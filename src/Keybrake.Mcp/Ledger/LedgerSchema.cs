@@ -1,0 +1,58 @@
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>The ledger's tables, as ordered migrations. Plain SQL that ports to PostgreSQL (no SQLite-only types).</summary>
+internal static class LedgerSchema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE revocation (
+            scope         TEXT PRIMARY KEY,
+            revoked_at_ms INTEGER NOT NULL,
+            reason        TEXT
+        );
+        CREATE TABLE call_count (
+            id    INTEGER PRIMARY KEY,
+            agent TEXT NOT NULL,
+            role  TEXT NOT NULL,
+            tool  TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        );
+        CREATE INDEX ix_call_count_agent ON call_count (agent, at_ms);
+        CREATE INDEX ix_call_count_role ON call_count (role, at_ms);
+        CREATE TABLE spend (
+            call_id      TEXT PRIMARY KEY,
+            agent        TEXT NOT NULL,
+            role         TEXT NOT NULL,
+            currency     TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            state        TEXT NOT NULL,
+            at_ms        INTEGER NOT NULL
+        );
+        CREATE INDEX ix_spend_role ON spend (role, currency, at_ms);
+        CREATE INDEX ix_spend_agent ON spend (agent, currency, at_ms);
+        CREATE TABLE audit (
+            id                INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_id           TEXT NOT NULL UNIQUE,
+            at_ms             INTEGER NOT NULL,
+            agent             TEXT NOT NULL,
+            role              TEXT NOT NULL,
+            tool              TEXT NOT NULL,
+            outcome           TEXT NOT NULL,
+            code              TEXT,
+            message           TEXT,
+            amount            INTEGER,
+            currency          TEXT,
+            object            TEXT,
+            stripe_request_id TEXT,
+            idempotency_key   TEXT,
+            duration_ms       INTEGER,
+            arguments         TEXT NOT NULL,
+            result            TEXT,
+            fingerprint       TEXT
+        );
+        CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms);
+        CREATE INDEX ix_audit_agent ON audit (agent, at_ms);
+        """,
+    ];
+}

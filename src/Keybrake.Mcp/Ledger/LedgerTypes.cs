@@ -1,0 +1,86 @@
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>Who a call is on behalf of: the agent and its role.</summary>
+public sealed record CallIdentity(string Agent, string Role);
+
+/// <summary>A denial written to the audit log without any hold or Stripe call.</summary>
+public sealed record DeniedCall(string CallId, CallIdentity Who, string Tool, string Arguments, string Code, string Message, string? Result);
+
+/// <summary>
+/// What the ledger needs to start a governed call atomically: check budgets, hold the money, and write the
+/// "started" audit row in one transaction, so no hold exists without its audit row and vice versa.
+/// </summary>
+public sealed record CallStart
+{
+    public required string CallId { get; init; }
+    public required CallIdentity Who { get; init; }
+    public required string Tool { get; init; }
+    public required string Arguments { get; init; }
+
+    /// <summary>Identifies the logical request (agent, tool, arguments, request_id) for retries; null for reads.</summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>Earliest start of an earlier call that still counts as the same request.</summary>
+    public required DateTimeOffset RetryHorizon { get; init; }
+
+    public required string IdempotencyKey { get; init; }
+
+    /// <summary>Money the call will move (the resolved amount), or null for calls that move none.</summary>
+    public MoneyAmount? Hold { get; init; }
+
+    public IReadOnlyList<Budget> Budgets { get; init; } = [];
+
+    public string? Object { get; init; }
+}
+
+/// <summary>How a call ended, for settling its hold and completing its audit row.</summary>
+public sealed record CallCompletion
+{
+    public required string CallId { get; init; }
+    public required string Outcome { get; init; }
+    public string? Code { get; init; }
+    public string? Message { get; init; }
+
+    /// <summary>Money Stripe actually moved; replaces the hold. Null releases the hold (unless the outcome is unknown).</summary>
+    public long? MovedMinor { get; init; }
+
+    public string? Currency { get; init; }
+    public string? Object { get; init; }
+    public string? StripeRequestId { get; init; }
+    public required long DurationMs { get; init; }
+    public string? Result { get; init; }
+}
+
+/// <summary>The answer to <see cref="ILedger.StartCallAsync"/>.</summary>
+public abstract record StartDecision
+{
+    private StartDecision() { }
+
+    /// <summary>Recorded and held: the call may go to Stripe with this idempotency key.</summary>
+    public sealed record Started(string IdempotencyKey) : StartDecision;
+
+    /// <summary>The same request ran before; answer with its record instead of moving money again.</summary>
+    public sealed record Retry(AuditRecord Earlier) : StartDecision;
+
+    /// <summary>A budget would be exceeded; nothing was held.</summary>
+    public sealed record OverBudget(Budget Budget, long UsedMinor) : StartDecision;
+}
+
+/// <summary>A rate limit that refused a call and when it frees up.</summary>
+public sealed record RateLimitHit(RateLimit Limit, int Used, TimeSpan RetryAfter);
+
+/// <summary>An active revocation that covers an agent.</summary>
+public sealed record Revocation(string Scope, DateTimeOffset RevokedAt, string? Reason);
+
+/// <summary>Usage of one budget: held and settled minor units inside its window.</summary>
+public sealed record BudgetUsage(string Role, string? Agent, Budget Budget, long SettledMinor, long HeldMinor)
+{
+    public long UsedMinor => SettledMinor + HeldMinor;
+    public long RemainingMinor => Math.Max(0, Budget.Limit.Minor - UsedMinor);
+}
+
+/// <summary>Filter for reading the audit log.</summary>
+public sealed record AuditQuery(string? Agent = null, DateTimeOffset? Since = null, int? Limit = null);

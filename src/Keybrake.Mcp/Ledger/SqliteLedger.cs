@@ -1,0 +1,279 @@
+using System.Data;
+using Dapper;
+using Keybrake.Mcp.Manifests;
+using Microsoft.Data.Sqlite;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>
+/// The ledger on one SQLite file shared by every process on the machine. Every check-and-write runs inside
+/// <c>BEGIN IMMEDIATE</c>, which takes the database's write lock first, so two processes can never both pass
+/// a budget check that only one of them fits.
+/// </summary>
+public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : ILedger
+{
+    private const string AuditColumns =
+        "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
+        "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
+        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, " +
+        "arguments AS Arguments, result AS Result";
+
+    private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QueryFirstOrDefaultAsync<RevocationRow>(new CommandDefinition(
+            "SELECT scope AS Scope, revoked_at_ms AS RevokedAtMs, reason AS Reason FROM revocation " +
+            "WHERE scope IN (@Agent, @Role, 'all') ORDER BY revoked_at_ms LIMIT 1",
+            new { Agent = RevocationScopes.Agent(who.Agent), Role = RevocationScopes.Role(who.Role) },
+            cancellationToken: ct));
+        return row is null ? null : new Revocation(row.Scope, DateTimeOffset.FromUnixTimeMilliseconds(row.RevokedAtMs), row.Reason);
+    }
+
+    public async Task RevokeAsync(string scope, string? reason, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, @now, @reason) " +
+            "ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason",
+            new { scope, now = NowMs, reason }, cancellationToken: ct));
+    }
+
+    public async Task<bool> ReinstateAsync(string scope, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM revocation WHERE scope = @scope", new { scope }, cancellationToken: ct)) > 0;
+    }
+
+    public async Task<RateLimitHit?> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
+    {
+        var now = NowMs;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await BeginImmediateAsync(connection, ct);
+        foreach (var limit in limits.Where(l => !l.Shadow))
+        {
+            var from = WindowStart(limit.Window, now);
+            var column = limit.Per == LimitScope.Agent ? "agent" : "role";
+            var times = (await connection.QueryAsync<long>(new CommandDefinition(
+                $"SELECT at_ms FROM call_count WHERE {column} = @key AND at_ms >= @from ORDER BY at_ms",
+                new { key = limit.Per == LimitScope.Agent ? who.Agent : who.Role, from }, tx, cancellationToken: ct))).AsList();
+            if (times.Count >= limit.Calls)
+            {
+                // The window frees a slot when the oldest call that still counts falls out of it.
+                var oldestCounting = times[times.Count - limit.Calls];
+                var retryAfter = limit.Window.Length() is { } length
+                    ? TimeSpan.FromMilliseconds(Math.Max(1, oldestCounting + (long)length.TotalMilliseconds - now))
+                    : TimeSpan.MaxValue;
+                return new RateLimitHit(limit, times.Count, retryAfter);
+            }
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO call_count (agent, role, tool, at_ms) VALUES (@Agent, @Role, @tool, @now)",
+            new { who.Agent, who.Role, tool, now }, tx, cancellationToken: ct));
+        // Counts older than the longest finite window can never matter again.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM call_count WHERE at_ms < @cutoff", new { cutoff = now - (long)TimeSpan.FromDays(31).TotalMilliseconds }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return null;
+    }
+
+    public async Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
+    {
+        var now = NowMs;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await BeginImmediateAsync(connection, ct);
+
+        // Checked again under the write lock: two identical calls racing each other are still one request.
+        if (start.Fingerprint is { } fingerprint && await FindEarlierAsync(connection, tx, fingerprint, start.RetryHorizon, ct) is { } earlier)
+        {
+            return new StartDecision.Retry(earlier);
+        }
+
+        if (start.Hold is { } hold)
+        {
+            foreach (var budget in start.Budgets.Where(b => !b.Shadow && b.Limit.Currency == hold.Currency))
+            {
+                var used = await UsedAsync(connection, tx, start.Who, budget, now, ct);
+                if (used + hold.Minor > budget.Limit.Minor)
+                {
+                    return new StartDecision.OverBudget(budget, used);
+                }
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms) " +
+                "VALUES (@CallId, @Agent, @Role, @Currency, @Minor, 'held', @now)",
+                new { start.CallId, start.Who.Agent, start.Who.Role, Currency = hold.Currency.Code, hold.Minor, now }, tx, cancellationToken: ct));
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint) " +
+            "VALUES (@CallId, @now, @Agent, @Role, @Tool, 'unknown', NULL, @Currency, @Object, @IdempotencyKey, @Arguments, @Fingerprint)",
+            new
+            {
+                start.CallId, now, start.Who.Agent, start.Who.Role, start.Tool, Currency = start.Hold?.Currency.Code,
+                start.Object, start.IdempotencyKey, start.Arguments, start.Fingerprint,
+            }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return new StartDecision.Started(start.IdempotencyKey);
+    }
+
+    public async Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await FindEarlierAsync(connection, null, fingerprint, horizon, ct);
+    }
+
+    private static async Task<AuditRecord?> FindEarlierAsync(SqliteConnection connection, IDbTransaction? tx, string fingerprint, DateTimeOffset horizon, CancellationToken ct)
+    {
+        var row = await connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(
+            $"SELECT {AuditColumns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
+            "AND outcome IN ('allowed', 'unknown') ORDER BY id DESC LIMIT 1",
+            new { fingerprint, horizon = horizon.ToUnixTimeMilliseconds() }, tx, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await BeginImmediateAsync(connection, ct);
+        if (c.Outcome == AuditOutcomes.Unknown)
+        {
+            // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
+        }
+        else if (c.MovedMinor is { } moved)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE spend SET amount_minor = @moved, state = 'settled' WHERE call_id = @CallId",
+                new { moved, c.CallId }, tx, cancellationToken: ct));
+        }
+        else
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM spend WHERE call_id = @CallId", new { c.CallId }, tx, cancellationToken: ct));
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE audit SET outcome = @Outcome, code = @Code, message = @Message, amount = @MovedMinor, " +
+            "currency = COALESCE(@Currency, currency), object = COALESCE(@Object, object), stripe_request_id = @StripeRequestId, " +
+            "duration_ms = @DurationMs, result = @Result WHERE call_id = @CallId",
+            c, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
+            "VALUES (@CallId, @now, @Agent, @Role, @Tool, 'denied', @Code, @Message, @Arguments, @Result, 0)",
+            new { d.CallId, now = NowMs, d.Who.Agent, d.Who.Role, d.Tool, d.Code, d.Message, d.Arguments, d.Result },
+            cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
+            $"SELECT * FROM (SELECT {AuditColumns} FROM audit WHERE (@Agent IS NULL OR agent = @Agent) AND at_ms >= @since " +
+            "ORDER BY id DESC LIMIT @limit) ORDER BY Id",
+            new { query.Agent, since = query.Since?.ToUnixTimeMilliseconds() ?? 0, limit = query.Limit ?? -1 },
+            cancellationToken: ct));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct)
+    {
+        var now = NowMs;
+        await using var connection = await database.OpenAsync(ct);
+        var usage = new List<BudgetUsage>();
+        foreach (var budget in role.Budgets)
+        {
+            var agents = budget.Per == LimitScope.Agent ? role.Agents.Select(a => (string?)a) : [null];
+            foreach (var agent in agents)
+            {
+                var rows = await connection.QueryAsync<(string State, long Sum)>(new CommandDefinition(
+                    "SELECT state, COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @Role AND currency = @Currency " +
+                    "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent) GROUP BY state",
+                    new { role.Role, Currency = budget.Limit.Currency.Code, from = WindowStart(budget.Window, now), agent },
+                    cancellationToken: ct));
+                var byState = rows.ToDictionary(r => r.State, r => r.Sum);
+                usage.Add(new BudgetUsage(role.Role, agent, budget, byState.GetValueOrDefault("settled"), byState.GetValueOrDefault("held")));
+            }
+        }
+
+        return usage;
+    }
+
+    private static async Task<long> UsedAsync(SqliteConnection connection, IDbTransaction tx, CallIdentity who, Budget budget, long now, CancellationToken ct)
+    {
+        var column = budget.Per == LimitScope.Agent ? "agent" : "role";
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE {column} = @key AND currency = @Currency AND at_ms >= @from",
+            new
+            {
+                key = budget.Per == LimitScope.Agent ? who.Agent : who.Role,
+                Currency = budget.Limit.Currency.Code,
+                from = WindowStart(budget.Window, now),
+            }, tx, cancellationToken: ct));
+    }
+
+    private static long WindowStart(RollingWindow window, long nowMs) =>
+        window.Length() is { } length ? nowMs - (long)length.TotalMilliseconds : long.MinValue;
+
+    private static Task<SqliteTransaction> BeginImmediateAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        // deferred: false issues BEGIN IMMEDIATE: the write lock is taken before the first read of the check.
+        return Task.FromResult(connection.BeginTransaction(deferred: false));
+    }
+
+    private sealed class RevocationRow
+    {
+        public string Scope { get; init; } = "";
+        public long RevokedAtMs { get; init; }
+        public string? Reason { get; init; }
+    }
+
+    private sealed class AuditRow
+    {
+        public long Id { get; init; }
+        public string CallId { get; init; } = "";
+        public long AtMs { get; init; }
+        public string Agent { get; init; } = "";
+        public string Role { get; init; } = "";
+        public string Tool { get; init; } = "";
+        public string Outcome { get; init; } = "";
+        public string? Code { get; init; }
+        public string? Message { get; init; }
+        public long? Amount { get; init; }
+        public string? Currency { get; init; }
+        public string? Object { get; init; }
+        public string? StripeRequestId { get; init; }
+        public string? IdempotencyKey { get; init; }
+        public long? DurationMs { get; init; }
+        public string Arguments { get; init; } = "{}";
+        public string? Result { get; init; }
+
+        public AuditRecord ToRecord() => new()
+        {
+            Id = Id, CallId = CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(AtMs), Agent = Agent, Role = Role,
+            Tool = Tool, Outcome = Outcome, Code = Code, Message = Message, Amount = Amount, Currency = Currency,
+            Object = Object, StripeRequestId = StripeRequestId, IdempotencyKey = IdempotencyKey, DurationMs = DurationMs,
+            Arguments = Arguments, Result = Result,
+        };
+    }
+}
+
+/// <summary>Spellings of revocation scopes in the ledger.</summary>
+public static class RevocationScopes
+{
+    public static string Agent(string agent) => $"agent:{agent}";
+
+    public static string Role(string role) => $"role:{role}";
+
+    public const string All = "all";
+}
