@@ -1,0 +1,38 @@
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Governance.Policy;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Stripe;
+using Keybrake.Mcp.Stripe.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Keybrake.Mcp;
+
+/// <summary>Where a server process finds its manifests, its ledger, its keys and Stripe.</summary>
+public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment);
+
+/// <summary>The one place the governance core, the ledger and the Stripe tools are wired together.</summary>
+public static class KeybrakeServices
+{
+    public static IServiceCollection AddKeybrake(this IServiceCollection services, ManifestSet manifests, KeybrakeOptions options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new ManifestSource(manifests));
+        services.AddSingleton(new SqliteDatabase(options.DatabasePath));
+        services.AddSingleton<ILedger, SqliteLedger>();
+        services.AddSingleton(sp => new StripeClients(options.Stripe, options.Environment));
+        services.AddSingleton<IToolOperation, IssueRefundTool>();
+        services.AddSingleton<IToolOperation, CapturePaymentIntentTool>();
+        services.AddSingleton<IToolOperation, ChangePlanTool>();
+        services.AddSingleton<IToolOperation, GetPaymentIntentTool>();
+        services.AddSingleton<IToolOperation, GetChargeTool>();
+        services.AddSingleton<IToolOperation, GetCustomerTool>();
+        services.AddSingleton<IToolOperation, GetSubscriptionTool>();
+        services.AddSingleton<IToolOperation, ListPricesTool>();
+        services.AddSingleton<ToolRegistry>();
+        services.AddSingleton<IdentifyAgentCheck>();
+        services.AddSingleton<GovernancePipeline>();
+        return services;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe;
+
+/// <summary>One Stripe.net client per role, each with that role's key. Never a global key: roles must not share one.</summary>
+public sealed class StripeClients(StripeConnection connection, Func<string, string?> env) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, StripeClient> _clients = new();
+    private readonly HttpClient _http = new() { Timeout = connection.Timeout };
+
+    /// <summary>The client for a role; the key is read from the role's <c>keyEnv</c>.</summary>
+    public StripeClient For(RoleManifest role) => _clients.GetOrAdd(role.Stripe.KeyEnv, keyEnv =>
+    {
+        var key = env(keyEnv) ?? throw new InvalidOperationException($"{keyEnv} is not set");
+        return new StripeClient(new StripeClientOptions
+        {
+            ApiKey = key,
+            ApiBase = connection.ApiBase?.ToString().TrimEnd('/'),
+            HttpClient = new SystemNetHttpClient(_http, connection.MaxNetworkRetries),
+        });
+    });
+
+    public void Dispose() => _http.Dispose();
+}

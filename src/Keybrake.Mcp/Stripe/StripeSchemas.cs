@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe;
+
+/// <summary>Output schemas matching <see cref="StripeJson"/>.</summary>
+public static class StripeSchemas
+{
+    public static JsonObject PaymentIntent() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["amount"] = Prop("integer", "minor units"),
+        ["amount_capturable"] = Prop("integer"),
+        ["amount_received"] = Prop("integer"),
+        ["currency"] = Prop("string"),
+        ["status"] = Prop("string"),
+        ["capture_method"] = Nullable("string"),
+        ["customer"] = Nullable("string"),
+        ["latest_charge"] = Nullable("string"),
+        ["created"] = Prop("integer"),
+    };
+
+    public static JsonObject Charge() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["amount"] = Prop("integer", "minor units"),
+        ["amount_captured"] = Prop("integer"),
+        ["amount_refunded"] = Prop("integer"),
+        ["refundable"] = Prop("integer", "amount - amount_refunded: what a refund can still return"),
+        ["currency"] = Prop("string"),
+        ["status"] = Prop("string"),
+        ["captured"] = Prop("boolean"),
+        ["refunded"] = Prop("boolean"),
+        ["customer"] = Nullable("string"),
+        ["payment_intent"] = Nullable("string"),
+        ["created"] = Prop("integer"),
+    };
+
+    public static JsonObject Refund() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["amount"] = Prop("integer", "minor units"),
+        ["currency"] = Prop("string"),
+        ["status"] = Prop("string", "succeeded, pending (requested, may still fail), failed, canceled"),
+        ["reason"] = Nullable("string"),
+        ["charge"] = Nullable("string"),
+        ["payment_intent"] = Nullable("string"),
+        ["created"] = Prop("integer"),
+    };
+
+    public static JsonObject Customer() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["name"] = Nullable("string"),
+        ["email"] = Nullable("string"),
+        ["currency"] = Nullable("string"),
+        ["delinquent"] = Prop("boolean"),
+        ["created"] = Prop("integer"),
+    };
+
+    public static JsonObject Subscription() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["customer"] = Nullable("string"),
+        ["status"] = Prop("string"),
+        ["currency"] = Nullable("string"),
+        ["cancel_at_period_end"] = Prop("boolean"),
+        ["items"] = new JsonObject
+        {
+            ["type"] = "array",
+            ["items"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject
+                {
+                    ["id"] = Prop("string"),
+                    ["price"] = Prop("string"),
+                    ["unit_amount"] = Nullable("integer"),
+                    ["quantity"] = Prop("integer"),
+                },
+            },
+        },
+        ["created"] = Prop("integer"),
+    };
+
+    public static JsonObject Price() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["active"] = Prop("boolean"),
+        ["currency"] = Prop("string"),
+        ["unit_amount"] = Nullable("integer"),
+        ["nickname"] = Nullable("string"),
+        ["product"] = Nullable("string"),
+        ["interval"] = Nullable("string"),
+    };
+
+    /// <summary>Wraps properties into an object schema.</summary>
+    public static JsonObject ObjectOf(JsonObject properties, params string[] required) => Tools.ToolSchemas.Object(properties, required) is var schema
+        ? RemoveAdditional(schema)
+        : schema;
+
+    // Outputs may grow fields over time; only inputs are closed.
+    private static JsonObject RemoveAdditional(JsonObject schema)
+    {
+        schema.Remove("additionalProperties");
+        return schema;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Keybrake.Mcp.Stripe;
+
+/// <summary>How to reach Stripe: the API base (a local double in tests), the per-request timeout and Stripe.net's retries.</summary>
+public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNetworkRetries)
+{
+    /// <summary>Environment variable that points every Stripe call at another base URL.</summary>
+    public const string ApiBaseVariable = "KEYBRAKE_STRIPE_API_BASE";
+
+    public static StripeConnection FromEnvironment(Func<string, string?> env)
+    {
+        var apiBase = env(ApiBaseVariable) is { Length: > 0 } text ? new Uri(text) : null;
+        var timeout = int.TryParse(env("KEYBRAKE_STRIPE_TIMEOUT_MS"), out var ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : TimeSpan.FromSeconds(30);
+        var retries = int.TryParse(env("KEYBRAKE_STRIPE_MAX_RETRIES"), out var r) && r >= 0 ? r : 2;
+        return new StripeConnection(apiBase, timeout, retries);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>capture_payment_intent</c>: captures an authorized PaymentIntent. There is deliberately no tool that creates one.</summary>
+public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool(clients)
+{
+    public override string Name => "capture_payment_intent";
+
+    public override string Title => "Capture an authorized payment";
+
+    public override ToolEffect Effect => ToolEffect.MovesMoney;
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        "Capture a PaymentIntent in status requires_capture, fully (omit amount_to_capture) or partly; the uncaptured rest is released. " +
+        "Counts against this agent's budgets." + (grant.MaxAmount is { } max ? $" At most {max} per call." : "");
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
+    {
+        ["payment_intent"] = Id("pi", "The PaymentIntent to capture (pi_...), in status requires_capture."),
+        ["amount_to_capture"] = Amount("Amount to capture in minor units. Omit to capture the full authorized amount.", grant.MaxAmount),
+        ["request_id"] = RequestId(),
+    }, "payment_intent");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.PaymentIntent()), "id", "status", "amount_received", "currency");
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        var describes = $"payment intent {intent.Id}";
+        var resolution = new Resolution { Object = intent.Id, Describes = describes, Scoped = true, Customer = intent.CustomerId, Action = "capture" };
+        if (intent.Status != "requires_capture")
+        {
+            return resolution with { Denial = new Denial(DenialCodes.NotAllowed, $"{describes} is '{intent.Status}'; only a payment intent in 'requires_capture' can be captured") };
+        }
+
+        var currency = Currency.Get(intent.Currency);
+        var requested = ArgLong(call, "amount_to_capture");
+        if (requested > intent.AmountCapturable)
+        {
+            return resolution with
+            {
+                Denial = new Denial(DenialCodes.InvalidArguments,
+                    $"capture of {MoneyAmount.Format(requested.Value, currency)} is more than the {MoneyAmount.Format(intent.AmountCapturable, currency)} authorized on {describes}"),
+            };
+        }
+
+        return resolution with { Moves = new MoneyAmount(requested ?? intent.AmountCapturable, currency) };
+    }
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var intent = await stripe.V1.PaymentIntents.CaptureAsync(Arg(call, "payment_intent")!, new PaymentIntentCaptureOptions
+        {
+            AmountToCapture = ArgLong(call, "amount_to_capture"),
+            Metadata = Stamp(keys),
+        }, Idempotent(keys), ct);
+        return new ExecutionResult.Succeeded(StripeJson.PaymentIntent(intent), new MoneyAmount(intent.AmountReceived, Currency.Get(intent.Currency)), intent.Id, intent.StripeResponse?.RequestId);
+    }
+}

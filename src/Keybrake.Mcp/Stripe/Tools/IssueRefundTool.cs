@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>issue_refund</c>: refunds a payment intent or charge, capped by the role's maxAmount, reasons and budgets.</summary>
+public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
+{
+    public override string Name => "issue_refund";
+
+    public override string Title => "Issue a refund";
+
+    public override ToolEffect Effect => ToolEffect.MovesMoney;
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        "Refund a payment, fully (omit amount: everything still refundable) or partly (amount in minor units). " +
+        "Pass exactly one of payment_intent or charge. The refund counts against this agent's budgets; " +
+        "a refund may be 'pending' and is then requested, not done." +
+        (grant.MaxAmount is { } max ? $" At most {max} per call." : "");
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant)
+    {
+        var schema = Object(new JsonObject
+        {
+            ["payment_intent"] = Id("pi", "The PaymentIntent to refund (pi_...)."),
+            ["charge"] = Id("ch", "The charge to refund (ch_...), instead of payment_intent."),
+            ["amount"] = Amount("Amount to refund in the currency's minor units (e.g. 1050 = 10.50 USD). Omit to refund all that is refundable.", grant.MaxAmount),
+            ["reason"] = Enum(grant.Reasons?.AsEnumerable() ?? ToolCatalog.RefundReasons, "Why the refund is issued."),
+            ["ticket"] = String("Support ticket or case reference, stored on the refund's metadata.", 128),
+            ["request_id"] = RequestId(),
+        });
+        schema["oneOf"] = new JsonArray(
+            new JsonObject { ["required"] = new JsonArray("payment_intent") },
+            new JsonObject { ["required"] = new JsonArray("charge") });
+        return schema;
+    }
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Refund()), "id", "amount", "currency", "status");
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        Charge? charge;
+        string describes;
+        if (Arg(call, "payment_intent") is { } paymentIntentId)
+        {
+            var intent = await stripe.V1.PaymentIntents.GetAsync(paymentIntentId, cancellationToken: ct);
+            describes = $"payment intent {intent.Id}";
+            if (intent.Status != "succeeded" || intent.LatestChargeId is null)
+            {
+                return Resolution.Refused(new Denial(DenialCodes.NotAllowed,
+                    $"{describes} is '{intent.Status}', so there is nothing to refund (only succeeded payments can be refunded)"))
+                    with { Customer = intent.CustomerId };
+            }
+
+            charge = await stripe.V1.Charges.GetAsync(intent.LatestChargeId, cancellationToken: ct);
+        }
+        else
+        {
+            charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+            describes = $"charge {charge.Id}";
+        }
+
+        var currency = Currency.Get(charge.Currency);
+        // After a partial capture Stripe counts the uncaptured rest as refunded, so this is the true remainder.
+        var refundable = Math.Max(0, charge.Amount - charge.AmountRefunded);
+        var requested = ArgLong(call, "amount");
+        var resolution = new Resolution
+        {
+            Object = charge.PaymentIntentId ?? charge.Id,
+            Describes = describes,
+            Scoped = true,
+            Customer = charge.CustomerId,
+            Action = requested is null ? "full refund" : "refund",
+        };
+        if (refundable == 0)
+        {
+            return resolution with { Denial = new Denial(DenialCodes.NotAllowed, $"{describes} has nothing left to refund (already refunded {MoneyAmount.Format(charge.AmountRefunded, currency)})") };
+        }
+
+        if (requested > refundable)
+        {
+            return resolution with
+            {
+                Denial = new Denial(DenialCodes.InvalidArguments,
+                    $"refund of {MoneyAmount.Format(requested.Value, currency)} is more than the {MoneyAmount.Format(refundable, currency)} still refundable on {describes}"),
+            };
+        }
+
+        return resolution with { Moves = new MoneyAmount(requested ?? refundable, currency) };
+    }
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var metadata = Stamp(keys);
+        if (Arg(call, "ticket") is { } ticket)
+        {
+            metadata["keybrake_ticket"] = ticket;
+        }
+
+        // The agent's arguments go to Stripe as given (no amount = the remainder at Stripe), so a re-send with the same
+        // idempotency key carries the same parameters; the hold already covers the largest amount it can move.
+        var refund = await stripe.V1.Refunds.CreateAsync(new RefundCreateOptions
+        {
+            PaymentIntent = Arg(call, "payment_intent"),
+            Charge = Arg(call, "charge"),
+            Amount = ArgLong(call, "amount"),
+            Reason = Arg(call, "reason"),
+            Metadata = metadata,
+        }, Idempotent(keys), ct);
+
+        var moved = refund.Status is "failed" or "canceled" ? 0 : refund.Amount;
+        return new ExecutionResult.Succeeded(StripeJson.Refund(refund), new MoneyAmount(moved, Currency.Get(refund.Currency)), refund.Id, refund.StripeResponse?.RequestId);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary>
+/// Base of the <c>get_*</c> tools: the record is fetched once while resolving (its customer decides the scope check)
+/// and returned as the result, so a read costs one Stripe request.
+/// </summary>
+public abstract class ReadTool(StripeClients clients) : StripeTool(clients)
+{
+    public override ToolEffect Effect => ToolEffect.Read;
+
+    /// <summary>Fetches the record and says whose it is.</summary>
+    protected abstract Task<(JsonObject Json, string Id, string? Customer, string Describes)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct);
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var (json, id, customer, describes) = await FetchAsync(call, stripe, ct);
+        return new Resolution { Object = id, Describes = describes, Scoped = true, Customer = customer, Prefetched = json };
+    }
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var json = resolved?.Prefetched as JsonObject ?? (await FetchAsync(call, stripe, ct)).Json;
+        return new ExecutionResult.Succeeded(json, null, json["id"]?.GetValue<string>(), null);
+    }
+}
+
+/// <summary><c>get_payment_intent</c>.</summary>
+public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clients)
+{
+    public override string Name => "get_payment_intent";
+
+    public override string Title => "Get a payment intent";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) => "Read a PaymentIntent: amount, capturable and received amounts, status, customer, latest charge.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
+        ToolSchemas.Object(new JsonObject { ["payment_intent"] = ToolSchemas.Id("pi", "The PaymentIntent id (pi_...).") }, "payment_intent");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.PaymentIntent(), "id", "amount", "currency", "status");
+
+    protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        return (StripeJson.PaymentIntent(intent), intent.Id, intent.CustomerId, $"payment intent {intent.Id}");
+    }
+}
+
+/// <summary><c>get_charge</c>.</summary>
+public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients)
+{
+    public override string Name => "get_charge";
+
+    public override string Title => "Get a charge";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) => "Read a charge: amount, captured and refunded amounts, what is still refundable, status, customer.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
+        ToolSchemas.Object(new JsonObject { ["charge"] = ToolSchemas.Id("ch", "The charge id (ch_...).") }, "charge");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Charge(), "id", "amount", "currency", "status");
+
+    protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+        return (StripeJson.Charge(charge), charge.Id, charge.CustomerId, $"charge {charge.Id}");
+    }
+}
+
+/// <summary><c>get_customer</c>.</summary>
+public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients)
+{
+    public override string Name => "get_customer";
+
+    public override string Title => "Get a customer";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) => "Read a customer: name, email, currency, delinquency.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
+        ToolSchemas.Object(new JsonObject { ["customer"] = ToolSchemas.Id("cus", "The customer id (cus_...).") }, "customer");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Customer(), "id");
+
+    protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var customer = await stripe.V1.Customers.GetAsync(Arg(call, "customer")!, cancellationToken: ct);
+        return (StripeJson.Customer(customer), customer.Id, customer.Id, $"customer {customer.Id}");
+    }
+}
+
+/// <summary><c>get_subscription</c>.</summary>
+public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(clients)
+{
+    public override string Name => "get_subscription";
+
+    public override string Title => "Get a subscription";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) => "Read a subscription: status, customer, items with their prices and quantities.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
+        ToolSchemas.Object(new JsonObject { ["subscription"] = ToolSchemas.Id("sub", "The subscription id (sub_...).") }, "subscription");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Subscription(), "id", "status", "items");
+
+    protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        return (StripeJson.Subscription(subscription), subscription.Id, subscription.CustomerId, $"subscription {subscription.Id}");
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary>
+/// Base of every Stripe-backed tool: picks the role's client and turns Stripe.net's exceptions into the contract's
+/// outcomes, so each tool only says what it reads and what it sends.
+/// </summary>
+public abstract class StripeTool(StripeClients clients) : IToolOperation
+{
+    public abstract string Name { get; }
+
+    public abstract string Title { get; }
+
+    public abstract ToolEffect Effect { get; }
+
+    public abstract string Describe(RoleManifest role, ToolGrant grant);
+
+    public abstract JsonObject InputSchema(RoleManifest role, ToolGrant grant);
+
+    public abstract JsonObject OutputSchema();
+
+    public async Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct)
+    {
+        try
+        {
+            return await ResolveCoreAsync(call, Client(call), ct);
+        }
+        catch (StripeException ex)
+        {
+            return Resolution.Refused(StripeFailures.ToDenial(ex, call.Role.Role));
+        }
+        catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
+        {
+            // Only reads were sent: nothing can have moved, so this is a plain refusal.
+            return Resolution.Refused(new Denial(DenialCodes.Unavailable, $"{Name}: Stripe did not answer while reading the record; nothing was changed, try again"));
+        }
+    }
+
+    public async Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    {
+        try
+        {
+            return await ExecuteCoreAsync(call, resolved, keys, Client(call), ct);
+        }
+        catch (StripeException ex)
+        {
+            return new ExecutionResult.Failed(StripeFailures.ToDenial(ex, call.Role.Role), ex.StripeResponse?.RequestId);
+        }
+        catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
+        {
+            if (Effect == ToolEffect.Read)
+            {
+                return new ExecutionResult.Failed(new Denial(DenialCodes.Unavailable, $"{Name}: Stripe did not answer; nothing was changed, try again"), null);
+            }
+
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId})");
+        }
+    }
+
+    /// <summary>Reads the record(s) the policy needs.</summary>
+    protected abstract Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct);
+
+    /// <summary>Sends the call. State-changing tools must pass <see cref="Idempotent"/> options.</summary>
+    protected abstract Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct);
+
+    /// <summary>Request options with the call's idempotency key, so Stripe.net's retries and ours are one request.</summary>
+    protected static RequestOptions Idempotent(ExecutionKeys keys) => new() { IdempotencyKey = keys.IdempotencyKey };
+
+    /// <summary>The metadata stamped on objects a call creates or changes, linking them to the audit log.</summary>
+    protected static Dictionary<string, string> Stamp(ExecutionKeys keys) => new()
+    {
+        ["keybrake_agent"] = keys.Agent,
+        ["keybrake_call"] = keys.CallId,
+    };
+
+    protected static string? Arg(ToolInvocation call, string name) => call.Arguments[name]?.GetValue<string>();
+
+    protected static long? ArgLong(ToolInvocation call, string name) => call.Arguments[name]?.GetValue<long>();
+
+    private StripeClient Client(ToolInvocation call) => clients.For(call.Role);
+}
