@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Cli;
+
+/// <summary><c>keybrake-mcp audit</c>: the audit log, newest last, as a table or one JSON object per line.</summary>
+public static class AuditCommand
+{
+    public static Command Create(Func<ParseResult, CliContext> context)
+    {
+        var agent = new Option<string?>("--agent") { Description = "Only this agent's calls." };
+        var since = new Option<string?>("--since") { Description = "Only calls in the last DURATION, e.g. 30m, 24h, 7d." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (DESIGN.md 3.4 fields)." };
+        var limit = new Option<int?>("--limit") { Description = "At most this many of the newest records." };
+        var command = new Command("audit", "Show the audit log, newest last.") { agent, since, json, limit };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(since) is { } text && DurationText.TryParse(text) is null)
+            {
+                result.AddError($"--since: '{text}' is not a duration such as 30m, 24h or 7d");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var cli = context(parse);
+            var ledger = await cli.OpenLedgerAsync(ct);
+            var from = DurationText.TryParse(parse.GetValue(since)) is { } window ? DateTimeOffset.UtcNow - window : (DateTimeOffset?)null;
+            var records = await ledger.ReadAuditAsync(new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit)), ct);
+            if (parse.GetValue(json))
+            {
+                foreach (var record in records)
+                {
+                    cli.Out.WriteLine(ToJson(record).ToJsonString());
+                }
+            }
+            else
+            {
+                TextTable.Write(cli.Out, ["ID", "TIME (UTC)", "AGENT", "TOOL", "OUTCOME", "CODE", "AMOUNT", "OBJECT", "MS"],
+                    records.Select(r => (IReadOnlyList<string>)
+                    [
+                        r.Id.ToString(CultureInfo.InvariantCulture), r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                        r.Agent, r.Tool, r.Outcome, r.Code ?? "", Amount(r), r.Object ?? "", r.DurationMs?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    ]));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The contract's JSON form of one record.</summary>
+    public static JsonObject ToJson(AuditRecord r) => new()
+    {
+        ["id"] = r.Id,
+        ["call_id"] = r.CallId,
+        ["time"] = r.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+        ["agent"] = r.Agent,
+        ["role"] = r.Role,
+        ["tool"] = r.Tool,
+        ["outcome"] = r.Outcome,
+        ["code"] = r.Code,
+        ["message"] = r.Message,
+        ["amount"] = r.Amount,
+        ["currency"] = r.Currency?.ToLowerInvariant(),
+        ["object"] = r.Object,
+        ["stripe_request_id"] = r.StripeRequestId,
+        ["idempotency_key"] = r.IdempotencyKey,
+        ["duration_ms"] = r.DurationMs,
+        ["arguments"] = JsonNode.Parse(r.Arguments, documentOptions: new JsonDocumentOptions()),
+    };
+
+    private static string Amount(AuditRecord r) =>
+        r.Amount is { } minor && Currency.TryGet(r.Currency) is { } currency ? MoneyAmount.Format(minor, currency) : "";
+}
