@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+using Keybrake.Mcp.Stripe.Tools;
+
+namespace Keybrake.Mcp.Tests.TestServices;
+
+/// <summary>
+/// A money-moving tool with no Stripe behind it, so the governance core can be tested on its own: it resolves to a
+/// configurable amount and customer and records what it was asked to execute.
+/// </summary>
+public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
+{
+    private int _executions;
+
+    public string Name => name;
+
+    public string Title => "Fake refund";
+
+    public ToolEffect Effect { get; init; } = ToolEffect.MovesMoney;
+
+    public Func<ToolInvocation, Resolution> Resolve { get; set; } = call => new Resolution
+    {
+        Object = "pi_fake", Scoped = true, Customer = "cus_A", Action = "refund",
+        Moves = new MoneyAmount(call.Arguments["amount"]?.GetValue<long>() ?? 1000, Currency.Get("usd")),
+    };
+
+    public Func<ToolInvocation, ExecutionKeys, ExecutionResult> Execute { get; set; } = (call, keys) =>
+        new ExecutionResult.Succeeded(new JsonObject { ["id"] = $"re_{keys.CallId[5..15]}", ["amount"] = call.Arguments["amount"]?.GetValue<long>() ?? 1000 },
+            new MoneyAmount(call.Arguments["amount"]?.GetValue<long>() ?? 1000, Currency.Get("usd")), "re_x", "req_x");
+
+    public List<ExecutionKeys> Executed { get; } = [];
+
+    public int Executions => _executions;
+
+    public string Describe(RoleManifest role, ToolGrant grant) => "fake";
+
+    public JsonObject InputSchema(RoleManifest role, ToolGrant grant) => ToolSchemas.Object(new JsonObject
+    {
+        ["payment_intent"] = ToolSchemas.Id("pi", "pi"),
+        ["amount"] = ToolSchemas.Amount("amount", grant.MaxAmount),
+        ["request_id"] = ToolSchemas.RequestId(),
+    }, "payment_intent");
+
+    public JsonObject OutputSchema() => new() { ["type"] = "object" };
+
+    public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult(Resolve(call));
+
+    public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _executions);
+        lock (Executed)
+        {
+            Executed.Add(keys);
+        }
+
+        return Task.FromResult(Execute(call, keys));
+    }
+}

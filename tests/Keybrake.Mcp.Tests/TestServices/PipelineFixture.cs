@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Governance.Policy;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Manifests;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keybrake.Mcp.Tests.TestServices;
+
+/// <summary>The governance pipeline over a real SQLite ledger in a temp folder, a fake clock and a fake tool.</summary>
+public sealed class PipelineFixture : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public PipelineFixture(RoleManifest role, FakeOperation? operation = null)
+    {
+        Operation = operation ?? new FakeOperation();
+        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        Database = new SqliteDatabase(_dir.File("keybrake.db"));
+        Database.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Ledger = new SqliteLedger(Database, Clock);
+        Manifests = new ManifestSource(Roles.Set(role));
+        Pipeline = new GovernancePipeline(new ToolRegistry([Operation]), new IdentifyAgentCheck(Manifests, Ledger), Ledger, Clock, NullLogger<GovernancePipeline>.Instance);
+    }
+
+    public FakeOperation Operation { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public SqliteDatabase Database { get; }
+
+    public SqliteLedger Ledger { get; }
+
+    public ManifestSource Manifests { get; }
+
+    public GovernancePipeline Pipeline { get; }
+
+    public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null) =>
+        Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None);
+
+    public Task<IReadOnlyList<AuditRecord>> AuditAsync() => Ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+
+    public void Dispose() => _dir.Dispose();
+}
