@@ -63,7 +63,7 @@ public static class ArgumentValidator
             case "string" when kind != JsonValueKind.String:
                 errors.Add($"'{name}' must be a string");
                 return;
-            case "integer" when kind != JsonValueKind.Number || !value.AsValue().TryGetValue<long>(out _):
+            case "integer" when kind != JsonValueKind.Number || !JsonNumbers.TryGetInt64(value, out _):
                 errors.Add($"'{name}' must be an integer (minor units, e.g. 1050 for 10.50 USD)");
                 return;
             case "boolean" when kind is not (JsonValueKind.True or JsonValueKind.False):
@@ -76,14 +76,14 @@ public static class ArgumentValidator
             errors.Add($"'{name}' must be one of {string.Join(", ", allowed.Select(a => a!.ToJsonString()))}; got {value.ToJsonString()}");
         }
 
-        if (kind == JsonValueKind.Number && value.AsValue().TryGetValue<long>(out var number))
+        if (kind == JsonValueKind.Number && JsonNumbers.TryGetInt64(value, out var number))
         {
-            if (property["minimum"] is { } min && number < min.GetValue<long>())
+            if (JsonNumbers.TryGetInt64(property["minimum"], out var min) && number < min)
             {
                 errors.Add($"'{name}' must be at least {min}; got {number}");
             }
 
-            if (property["maximum"] is { } max && number > max.GetValue<long>())
+            if (JsonNumbers.TryGetInt64(property["maximum"], out var max) && number > max)
             {
                 errors.Add($"'{name}' must be at most {max}; got {number}");
             }
@@ -92,7 +92,7 @@ public static class ArgumentValidator
         if (kind == JsonValueKind.String)
         {
             var text = value.GetValue<string>();
-            if (property["maxLength"] is { } maxLength && text.Length > maxLength.GetValue<int>())
+            if (JsonNumbers.TryGetInt64(property["maxLength"], out var maxLength) && text.Length > maxLength)
             {
                 errors.Add($"'{name}' must be at most {maxLength} characters; got {text.Length}");
             }

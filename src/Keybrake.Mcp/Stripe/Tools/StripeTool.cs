@@ -79,7 +79,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
 
     protected static string? Arg(ToolInvocation call, string name) => call.Arguments[name]?.GetValue<string>();
 
-    protected static long? ArgLong(ToolInvocation call, string name) => call.Arguments[name]?.GetValue<long>();
+    protected static long? ArgLong(ToolInvocation call, string name) =>
+        JsonNumbers.TryGetInt64(call.Arguments[name], out var value) ? value : null;
 
     private StripeClient Client(ToolInvocation call) => clients.For(call.Role);
 }
