@@ -39,8 +39,10 @@ public static class ManifestLoader
     {
         var errors = new List<ManifestError>();
         var drafts = new List<ManifestDraft>();
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var file in files)
         {
+            order.TryAdd(file, order.Count);
             if (Read(file, errors) is { } draft)
             {
                 drafts.Add(draft);
@@ -67,7 +69,8 @@ public static class ManifestLoader
 
         if (errors.Count > 0)
         {
-            return new ManifestLoadResult(null, [.. errors]);
+            // Rules run after all files are read; grouping by file keeps each file's problems together for the reader.
+            return new ManifestLoadResult(null, [.. errors.OrderBy(e => order.GetValueOrDefault(e.File, int.MaxValue))]);
         }
 
         var roles = drafts.ToImmutableDictionary(d => d.Manifest.Role, d => d.Manifest, StringComparer.Ordinal);

@@ -20,6 +20,7 @@ public sealed class CrossRoleRuleTests
         Assert.Contains($"{dir.FileOf("beta")} at $.agents[0]", onAlpha.Message);
         Assert.Contains($"{dir.FileOf("alpha")} at $.agents[1]", onBeta.Message);
         Assert.Equal(2, result.Errors.Length);
+        Assert.Equal(dir.FileOf("alpha"), result.Errors[0].File);
     }
 
     [Fact]

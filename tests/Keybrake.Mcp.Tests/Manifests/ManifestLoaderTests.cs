@@ -106,6 +106,7 @@ public sealed class ManifestLoaderTests
         ManifestAssert.HasError(result, dir.FileOf("gamma"), "$", "invalid JSON");
         Assert.Equal(4, result.Errors.Length);
         Assert.DoesNotContain(result.Errors, e => e.File == dir.FileOf("delta"));
+        Assert.Equal(result.Errors.Select(e => e.File).Order(StringComparer.Ordinal), result.Errors.Select(e => e.File));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class ToolGrantRuleTests
     [InlineData("tools.list_prices.maxPageSize", "101", "$.tools.list_prices.maxPageSize", "must be from 1 to 100, not 101")]
     [InlineData("tools.extend_trial.maxDays", "731", "$.tools.extend_trial.maxDays", "must be from 1 to 730")]
     [InlineData("tools.extend_trial.maxDays", "0", "$.tools.extend_trial.maxDays", "must be from 1 to 730")]
-    [InlineData("tools.update_subscription_quantity.maxQuantity", "0", "$.tools.update_subscription_quantity.maxQuantity", "must be from 1")]
+    [InlineData("tools.update_subscription_quantity.maxQuantity", "0", "$.tools.update_subscription_quantity.maxQuantity", "must be at least 1")]
     [InlineData("tools.get_customer.shadow", "\"no\"", "$.tools.get_customer.shadow", "must be true or false")]
     [InlineData("tools.issue_refund", "{\"maxAmount\": \"200.00 EUR\"}", "$.tools.issue_refund.maxAmount", "the role could never move EUR")]
     [InlineData("tools.capture_payment_intent", "{\"maxAmount\": \"10000 JPY\"}", "$.tools.capture_payment_intent.maxAmount", "budgets are only in USD")]

@@ -60,15 +60,16 @@ internal static class ManifestValues
             return null;
         }
 
+        var range = max == int.MaxValue ? $"at least {min}" : $"from {min} to {max}";
         if (n.Value.ValueKind != JsonValueKind.Number || !n.Value.TryGetInt32(out var value))
         {
-            diagnostics.Report(n.Path, $"\"{name}\" must be a whole number from {min} to {max}, not {Show(n)}");
+            diagnostics.Report(n.Path, $"\"{name}\" must be a whole number {(max == int.MaxValue ? "of " : "")}{range}, not {Show(n)}");
             return null;
         }
 
         if (value < min || value > max)
         {
-            diagnostics.Report(n.Path, $"\"{name}\" must be from {min} to {max}, not {value}");
+            diagnostics.Report(n.Path, $"\"{name}\" must be {range}, not {value}");
             return null;
         }
 
