@@ -1,0 +1,126 @@
+using Keybrake.StripeSimulator;
+
+namespace Keybrake.Mcp.Tests.TestServices;
+
+/// <summary>
+/// A Stripe test double seeded with the records the tests act on, the restricted keys of the seed's roles, and
+/// manifests in a temp folder that refer to those records.
+/// </summary>
+public sealed class StripeWorld : IAsyncDisposable
+{
+    public const string RefundKey = "rk_test_RefundRoleKey0000000000000001";
+    public const string CaptureKey = "rk_test_CaptureRoleKey000000000000001";
+    public const string PlansKey = "rk_test_PlansRoleKey00000000000000001";
+
+    private readonly TempDirectory _dir = new();
+
+    private StripeWorld(StripeSimulator.StripeSimulator stripe) => Stripe = stripe;
+
+    public StripeSimulator.StripeSimulator Stripe { get; }
+
+    public string ManifestsDirectory => _dir.File("tool-manifests");
+
+    public string DatabasePath => _dir.File("keybrake.db");
+
+    public string TempPath(string name) => _dir.File(name);
+
+    /// <summary>In the refund role's customer scope.</summary>
+    public string CustomerA { get; private set; } = "";
+
+    /// <summary>Outside every scope.</summary>
+    public string CustomerOutside { get; private set; } = "";
+
+    public string PriceHobby { get; private set; } = "";
+
+    public string PriceTeam { get; private set; } = "";
+
+    /// <summary>The $0 beta price no manifest allows.</summary>
+    public string PriceBeta { get; private set; } = "";
+
+    public static async Task<StripeWorld> StartAsync(string agentDayBudget = "500.00 USD")
+    {
+        var world = new StripeWorld(await StripeSimulator.StripeSimulator.StartAsync());
+        var stripe = world.Stripe;
+        // The seed's exact scopes (shared/seeds): refunds write, reads of what refunds need; capture; subscriptions.
+        stripe.RegisterKey(RefundKey, "charges:read", "customers:read", "payment_intents:read", "refunds:write");
+        stripe.RegisterKey(CaptureKey, "payment_intents:write", "charges:read", "customers:read");
+        stripe.RegisterKey(PlansKey, "customers:read", "products:read", "prices:read", "subscriptions:write", "subscription_items:write", "invoices:read");
+        world.CustomerA = stripe.Account.AddCustomer(email: "a@example.com", name: "Ada");
+        world.CustomerOutside = stripe.Account.AddCustomer(email: "z@example.com", name: "Zed");
+        world.PriceHobby = stripe.Account.AddPrice(900, "usd", id: "price_hobby_monthly", nickname: "Hobby");
+        world.PriceTeam = stripe.Account.AddPrice(4900, "usd", id: "price_team_monthly", nickname: "Team");
+        world.PriceBeta = stripe.Account.AddPrice(0, "usd", id: "price_beta_free", nickname: "Beta");
+        world.WriteManifests(agentDayBudget);
+        return world;
+    }
+
+    public IReadOnlyDictionary<string, string?> Environment(int timeoutMs = 10_000) => new Dictionary<string, string?>
+    {
+        ["KEYBRAKE_STRIPE_API_BASE"] = Stripe.BaseUrl.ToString(),
+        ["KEYBRAKE_STRIPE_KEY_SUPPORT_REFUNDS"] = RefundKey,
+        ["KEYBRAKE_STRIPE_KEY_PAYMENT_CAPTURE"] = CaptureKey,
+        ["KEYBRAKE_STRIPE_KEY_SUBSCRIPTIONS"] = PlansKey,
+        ["KEYBRAKE_MANIFESTS"] = ManifestsDirectory,
+        ["KEYBRAKE_DB"] = DatabasePath,
+        ["KEYBRAKE_STRIPE_TIMEOUT_MS"] = timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["KEYBRAKE_STRIPE_MAX_RETRIES"] = "0",
+        ["HOME"] = _dir.Path,
+    };
+
+    public string? Env(string name) => Environment().GetValueOrDefault(name);
+
+    private void WriteManifests(string agentDayBudget)
+    {
+        Directory.CreateDirectory(ManifestsDirectory);
+        File.WriteAllText(Path.Combine(ManifestsDirectory, "support-refunds.json"), $$"""
+        {
+          "role": "support-refunds",
+          "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_SUPPORT_REFUNDS", "mode": "test" },
+          "agents": ["refund-bot", "refund-bot-2"],
+          "customers": ["{{CustomerA}}"],
+          "budgets": [
+            { "per": "agent", "window": "day", "limit": "{{agentDayBudget}}" },
+            { "per": "role", "window": "day", "limit": "2000.00 USD" }
+          ],
+          "rateLimits": [ { "per": "agent", "calls": 1000, "window": "minute" } ],
+          "tools": {
+            "get_payment_intent": {},
+            "get_charge": {},
+            "get_customer": {},
+            "issue_refund": { "maxAmount": "200.00 USD", "reasons": ["requested_by_customer", "duplicate"] }
+          }
+        }
+        """);
+        File.WriteAllText(Path.Combine(ManifestsDirectory, "payment-capture.json"), """
+        {
+          "role": "payment-capture",
+          "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_PAYMENT_CAPTURE", "mode": "test" },
+          "agents": ["capture-bot"],
+          "budgets": [ { "per": "agent", "window": "day", "limit": "5000.00 USD" } ],
+          "tools": {
+            "get_payment_intent": {},
+            "capture_payment_intent": { "maxAmount": "1000.00 USD" }
+          }
+        }
+        """);
+        File.WriteAllText(Path.Combine(ManifestsDirectory, "subscriptions.json"), $$"""
+        {
+          "role": "subscriptions",
+          "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_SUBSCRIPTIONS", "mode": "test" },
+          "agents": ["plan-bot"],
+          "budgets": [ { "per": "agent", "window": "day", "limit": "100.00 USD" } ],
+          "tools": {
+            "get_subscription": {},
+            "list_prices": {},
+            "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"] }
+          }
+        }
+        """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stripe.DisposeAsync();
+        _dir.Dispose();
+    }
+}
