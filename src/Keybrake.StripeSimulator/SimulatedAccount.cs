@@ -118,7 +118,7 @@ public sealed class SimulatedAccount
     {
         lock (Store.Gate)
         {
-            return Store.Find(kind, id)?.DeepClone().AsObject();
+            return Store.Find(kind, id) is { } obj ? JsonNumbers.Detached(obj) : null;
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class SimulatedAccount
     {
         lock (Store.Gate)
         {
-            return [.. Store.NewestFirst(kind).Select(o => o.DeepClone().AsObject())];
+            return [.. Store.NewestFirst(kind).Select(JsonNumbers.Detached)];
         }
     }
 }

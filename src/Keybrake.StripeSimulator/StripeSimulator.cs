@@ -2,6 +2,7 @@ using Keybrake.StripeSimulator.Endpoints;
 using Keybrake.StripeSimulator.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Keybrake.StripeSimulator;
@@ -52,6 +53,7 @@ public sealed class StripeSimulator : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(StripeSimulator).Assembly.GetName().Name });
         // The host app's appsettings or ASPNETCORE_ variables must not reconfigure the simulator's Kestrel.
         builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);

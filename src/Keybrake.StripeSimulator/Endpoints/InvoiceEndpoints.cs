@@ -46,12 +46,12 @@ internal static class InvoiceEndpoints
             throw StripeApiException.Invalid($"You can only pay an invoice that is open or uncollectible. This invoice's status is {status}.", "invoice_not_payable");
         }
         var now = r.Account.Now();
-        var due = (long)invoice["amount_due"]!;
+        var due = JsonNumbers.Long(invoice["amount_due"]);
         invoice["status"] = "paid";
         invoice["amount_paid"] = due;
         invoice["amount_remaining"] = 0;
         invoice["attempted"] = true;
-        invoice["attempt_count"] = (long)invoice["attempt_count"]! + 1;
+        invoice["attempt_count"] = JsonNumbers.Long(invoice["attempt_count"]) + 1;
         invoice["auto_advance"] = false;
         invoice["status_transitions"]!["paid_at"] = now;
         return ApiResult.Ok(invoice.DeepClone());
@@ -138,9 +138,9 @@ internal static class InvoiceEndpoints
         var lines = items.Select(i =>
         {
             var price = (JsonObject)i["price"]!;
-            var qty = (long)i["quantity"]!;
-            var start = (long)i["current_period_end"]!;
-            return InvoiceJson.Line((long)price["unit_amount"]! * qty, currency, $"{qty} × {price["nickname"] ?? price["product"]}",
+            var qty = JsonNumbers.Long(i["quantity"]);
+            var start = JsonNumbers.Long(i["current_period_end"]);
+            return InvoiceJson.Line(JsonNumbers.Long(price["unit_amount"]) * qty, currency, $"{qty} × {price["nickname"] ?? price["product"]}",
                 qty, start, PriceJson.PeriodEnd(price, start), price, subscriptionId, (string?)i["id"]);
         }).ToList();
         var invoice = InvoiceJson.Create("upcoming_" + StripeIds.New("in"), customer, currency, "draft", subscriptionId, lines, r.Account.Now());

@@ -69,7 +69,7 @@ internal static class PaymentIntentEndpoints
                 "payment_intent_unexpected_state")
             { Extra = new JsonObject { ["payment_intent"] = intent.DeepClone() } };
         }
-        var capturable = (long)intent["amount_capturable"]!;
+        var capturable = JsonNumbers.Long(intent["amount_capturable"]);
         var amount = r.Form.GetLong("amount_to_capture") ?? capturable;
         if (amount < 0)
         {

@@ -36,9 +36,9 @@ internal static class RefundEndpoints
         }
         var chargeId = (string)charge["id"]!;
         var currency = (string)charge["currency"]!;
-        var amount = (long)charge["amount"]!;
+        var amount = JsonNumbers.Long(charge["amount"]);
         // The refundable rest is amount - amount_refunded; a partial capture already counts the released part as refunded.
-        var remaining = amount - (long)charge["amount_refunded"]!;
+        var remaining = amount - JsonNumbers.Long(charge["amount_refunded"]);
         if (remaining <= 0)
         {
             throw StripeApiException.Invalid($"Charge {chargeId} has already been refunded.", "charge_already_refunded");

@@ -62,7 +62,8 @@ internal static class SubscriptionEndpoints
         {
             change(now);
         }
-        if (form.Has("pause_collection"))
+        // pause_collection[...] pauses; an empty pause_collection= un-pauses.
+        if (pause is not null || form.Get("pause_collection") == "")
         {
             subscription["pause_collection"] = pause;
         }

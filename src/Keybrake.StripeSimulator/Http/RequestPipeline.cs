@@ -26,7 +26,7 @@ internal sealed class RequestPipeline(
         var idempotencyKey = request.Method == HttpMethods.Post && request.Headers["Idempotency-Key"] is [{ Length: > 0 } k] ? k : null;
 
         var outcome = await ProcessAsync(context, requestId, form, idempotencyKey).ConfigureAwait(false);
-        record(new RecordedRequest(request.Method, request.Path.Value ?? "/", form.Values, idempotencyKey, outcome.Replayed, outcome.Drop ? 0 : outcome.Status));
+        record(new RecordedRequest(request.Method, NormalizedPath(request), form.Values, idempotencyKey, outcome.Replayed, outcome.Drop ? 0 : outcome.Status));
 
         if (outcome.Drop)
         {
@@ -53,7 +53,7 @@ internal sealed class RequestPipeline(
     private async Task<Outcome> ProcessAsync(HttpContext context, string requestId, FormParams form, string? idempotencyKey)
     {
         var method = context.Request.Method;
-        var path = context.Request.Path.Value ?? "/";
+        var path = NormalizedPath(context.Request);
 
         var apiKey = BearerKey(context.Request);
         if (apiKey is null)
@@ -85,20 +85,11 @@ internal sealed class RequestPipeline(
         {
             return Error(fault.Status, fault.ErrorType, fault.Message ?? DefaultFaultMessage(fault.Status), fault.ErrorCode, null, requestId);
         }
-        if (fault is { Kind: FaultKind.Delay })
-        {
-            // Not tied to RequestAborted: the point is that Stripe keeps working after the client gave up.
-            await Task.Delay(fault.Delay).ConfigureAwait(false);
-            if (!fault.ApplyChange)
-            {
-                return new Outcome(0, "", Drop: true);
-            }
-        }
         var drop = fault is { Kind: FaultKind.CommitThenDrop };
-
         if (idempotencyKey is null)
         {
-            return Execute(route, id, method, path, form, requestId) with { Drop = drop };
+            var direct = await DelayThenExecuteAsync(fault, route, id, method, path, form, requestId).ConfigureAwait(false);
+            return direct with { Drop = direct.Drop || drop };
         }
 
         var (claim, saved) = idempotency.Begin(apiKey, idempotencyKey, method + " " + path + "\n" + form.Fingerprint());
@@ -116,10 +107,25 @@ internal sealed class RequestPipeline(
                     null, null, requestId);
         }
 
-        var outcome = Execute(route, id, method, path, form, requestId);
+        // The delay runs after the key is claimed, so a retry during it sees the request as in flight.
+        var outcome = await DelayThenExecuteAsync(fault, route, id, method, path, form, requestId).ConfigureAwait(false);
         idempotency.Complete(apiKey, idempotencyKey,
             IdempotencyStore.IsSaved(outcome.Status) ? new IdempotencyStore.Saved(outcome.Status, outcome.Body, requestId) : null);
-        return outcome with { Drop = drop };
+        return outcome with { Drop = outcome.Drop || drop };
+    }
+
+    private async Task<Outcome> DelayThenExecuteAsync(InjectedFault? fault, Route route, string? id, string method, string path, FormParams form, string requestId)
+    {
+        if (fault is { Kind: FaultKind.Delay })
+        {
+            // Not tied to RequestAborted: the point is that Stripe keeps working after the client gave up.
+            await Task.Delay(fault.Delay).ConfigureAwait(false);
+            if (!fault.ApplyChange)
+            {
+                return new Outcome(0, "", Drop: true);
+            }
+        }
+        return Execute(route, id, method, path, form, requestId);
     }
 
     private Outcome Execute(Route route, string? id, string method, string path, FormParams form, string requestId)
@@ -142,6 +148,11 @@ internal sealed class RequestPipeline(
             {
                 return new Outcome(e.Status, ErrorBody.From(e, requestId).ToJsonString());
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A simulator bug must still look like Stripe's 500, not an empty body the SDK cannot parse.
+                return new Outcome(500, ErrorBody.Build("api_error", "Simulator internal error: " + e.Message, null, null, requestId).ToJsonString());
+            }
         }
     }
 
@@ -155,6 +166,9 @@ internal sealed class RequestPipeline(
         >= 500 => "An unknown error occurred. Please try again later.",
         _ => "Simulated failure.",
     };
+
+    // A base URL with a trailing slash makes clients send "//v1/..."; Stripe's edge tolerates it too.
+    private static string NormalizedPath(HttpRequest request) => "/" + (request.Path.Value ?? "").TrimStart('/');
 
     private static string? BearerKey(HttpRequest request)
     {

@@ -12,7 +12,7 @@ internal static class InvoiceJson
         var data = new JsonArray();
         foreach (var line in lines)
         {
-            total += (long)line["amount"]!;
+            total += JsonNumbers.Long(line["amount"]);
             line["invoice"] = id;
             data.Add(line);
         }

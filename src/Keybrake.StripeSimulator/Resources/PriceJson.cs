@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Keybrake.StripeSimulator.State;
 
 namespace Keybrake.StripeSimulator.Resources;
 
@@ -70,7 +71,7 @@ internal static class PriceJson
     public static long PeriodEnd(JsonObject price, long start)
     {
         var recurring = price["recurring"] as JsonObject;
-        var count = (int)((long?)recurring?["interval_count"] ?? 1);
+        var count = recurring is null ? 1 : (int)JsonNumbers.Long(recurring["interval_count"]);
         var from = DateTimeOffset.FromUnixTimeSeconds(start);
         var end = (string?)recurring?["interval"] switch
         {

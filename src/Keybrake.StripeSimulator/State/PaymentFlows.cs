@@ -13,7 +13,7 @@ internal static class PaymentFlows
             ?? NewCard(store, customer: null, now);
         intent["payment_method"] = paymentMethod["id"]!.DeepClone();
         var manual = (string?)intent["capture_method"] == "manual";
-        var amount = (long)intent["amount"]!;
+        var amount = JsonNumbers.Long(intent["amount"]);
         var charge = ChargeJson.Create(StripeIds.New("ch"), (string)intent["id"]!, (string?)intent["customer"], amount,
             (string)intent["currency"]!, captured: !manual, paymentMethod, now);
         store.Add(charge);
@@ -34,7 +34,7 @@ internal static class PaymentFlows
     /// <summary>Captures (part of) an authorisation; Stripe releases the rest by marking it refunded on the charge.</summary>
     public static void Capture(JsonObject intent, JsonObject charge, long amountToCapture)
     {
-        var amount = (long)charge["amount"]!;
+        var amount = JsonNumbers.Long(charge["amount"]);
         intent["status"] = "succeeded";
         intent["amount_capturable"] = 0;
         intent["amount_received"] = amountToCapture;
@@ -48,8 +48,8 @@ internal static class PaymentFlows
 
     public static void ApplyRefund(JsonObject charge, long amount)
     {
-        var refunded = (long)charge["amount_refunded"]! + amount;
+        var refunded = JsonNumbers.Long(charge["amount_refunded"]) + amount;
         charge["amount_refunded"] = refunded;
-        charge["refunded"] = refunded >= (long)charge["amount"]!;
+        charge["refunded"] = refunded >= JsonNumbers.Long(charge["amount"]);
     }
 }
