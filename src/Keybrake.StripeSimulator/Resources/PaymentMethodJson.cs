@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+
+namespace Keybrake.StripeSimulator.Resources;
+
+/// <summary>Builds card payment method objects.</summary>
+internal static class PaymentMethodJson
+{
+    public static JsonObject Create(string id, string? customer, string brand, string last4, int expMonth, int expYear, long now) => new()
+    {
+        ["id"] = id,
+        ["object"] = "payment_method",
+        ["allow_redisplay"] = "unspecified",
+        ["billing_details"] = new JsonObject
+        {
+            ["address"] = EmptyAddress(),
+            ["email"] = null,
+            ["name"] = null,
+            ["phone"] = null,
+            ["tax_id"] = null,
+        },
+        ["card"] = new JsonObject
+        {
+            ["brand"] = brand,
+            ["checks"] = new JsonObject { ["address_line1_check"] = null, ["address_postal_code_check"] = null, ["cvc_check"] = "pass" },
+            ["country"] = "US",
+            ["display_brand"] = brand,
+            ["exp_month"] = expMonth,
+            ["exp_year"] = expYear,
+            ["fingerprint"] = "sim" + last4 + brand,
+            ["funding"] = "credit",
+            ["generated_from"] = null,
+            ["last4"] = last4,
+            ["networks"] = new JsonObject { ["available"] = new JsonArray(brand), ["preferred"] = null },
+            ["regulated_status"] = "unregulated",
+            ["three_d_secure_usage"] = new JsonObject { ["supported"] = true },
+            ["wallet"] = null,
+        },
+        ["created"] = now,
+        ["customer"] = customer,
+        ["livemode"] = false,
+        ["metadata"] = new JsonObject(),
+        ["type"] = "card",
+    };
+
+    public static JsonObject EmptyAddress() => new()
+    {
+        ["city"] = null,
+        ["country"] = null,
+        ["line1"] = null,
+        ["line2"] = null,
+        ["postal_code"] = null,
+        ["state"] = null,
+    };
+}
