@@ -8,7 +8,7 @@ public sealed record ToolResponse(bool IsError, JsonObject Structured)
     public static ToolResponse Error(Denial denial)
     {
         var error = new JsonObject { ["code"] = denial.Code, ["message"] = denial.Message };
-        foreach (var (key, value) in denial.Extra)
+        foreach (var (key, value) in denial.Extra.Where(e => e.Key is not ("code" or "message")))
         {
             error[key] = value?.DeepClone();
         }

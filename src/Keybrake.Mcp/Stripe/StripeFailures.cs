@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Keybrake.Mcp.Governance;
 using Stripe;
@@ -18,12 +19,21 @@ public static partial class StripeFailures
             message += $" The role's restricted key lacks '{permission.Groups[1].Value}': run 'keybrake-mcp keys plan {roleName}' for the permissions it needs.";
         }
 
-        var denial = new Denial(DenialCodes.StripeError, $"Stripe refused the request: {message}")
+        // error.code stays the contract's "stripe_error"; Stripe's own code travels beside it as stripe_code and in "stripe".
+        var stripe = new JsonObject
+        {
+            ["type"] = error?.Type,
+            ["code"] = error?.Code,
+            ["decline_code"] = error?.DeclineCode,
+            ["param"] = error?.Param,
+            ["request_id"] = ex.StripeResponse?.RequestId,
+            ["http_status"] = (int)ex.HttpStatusCode,
+        };
+        return new Denial(DenialCodes.StripeError, $"Stripe refused the request: {message}")
             .With("type", error?.Type)
-            .With("code", error?.Code)
+            .With("stripe_code", error?.Code)
             .With("request_id", ex.StripeResponse?.RequestId)
-            .With("http_status", (int)ex.HttpStatusCode);
-        return error?.DeclineCode is { } decline ? denial.With("decline_code", decline) : denial;
+            .With("stripe", stripe);
     }
 
     /// <summary>True when no answer came back: a timeout or a dropped connection (Stripe.net has given up retrying).</summary>

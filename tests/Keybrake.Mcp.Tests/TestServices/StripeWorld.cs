@@ -1,4 +1,4 @@
-using Keybrake.StripeSimulator;
+using Simulator = Keybrake.StripeSimulator.StripeSimulator;
 
 namespace Keybrake.Mcp.Tests.TestServices;
 
@@ -14,9 +14,9 @@ public sealed class StripeWorld : IAsyncDisposable
 
     private readonly TempDirectory _dir = new();
 
-    private StripeWorld(StripeSimulator.StripeSimulator stripe) => Stripe = stripe;
+    private StripeWorld(Simulator stripe) => Stripe = stripe;
 
-    public StripeSimulator.StripeSimulator Stripe { get; }
+    public Simulator Stripe { get; }
 
     public string ManifestsDirectory => _dir.File("tool-manifests");
 
@@ -39,7 +39,7 @@ public sealed class StripeWorld : IAsyncDisposable
 
     public static async Task<StripeWorld> StartAsync(string agentDayBudget = "500.00 USD")
     {
-        var world = new StripeWorld(await StripeSimulator.StripeSimulator.StartAsync());
+        var world = new StripeWorld(await Simulator.StartAsync());
         var stripe = world.Stripe;
         // The seed's exact scopes (shared/seeds): refunds write, reads of what refunds need; capture; subscriptions.
         stripe.RegisterKey(RefundKey, "charges:read", "customers:read", "payment_intents:read", "refunds:write");
