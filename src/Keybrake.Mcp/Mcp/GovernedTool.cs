@@ -44,7 +44,14 @@ public sealed class GovernedTool : McpServerTool
 
     public override IReadOnlyList<object> Metadata => [];
 
-    public override async ValueTask<CallToolResult> InvokeAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken = default)
+    public override ValueTask<CallToolResult> InvokeAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken = default) =>
+        InvokeGovernedAsync(request, _operation.Name, cancellationToken);
+
+    /// <summary>
+    /// Runs a call through the pipeline. Also used for names that are not the caller's tools, so that a call to a
+    /// tool the role lacks is refused like any other call (audited, <c>not_allowed</c>) rather than as a protocol error.
+    /// </summary>
+    public static async ValueTask<CallToolResult> InvokeGovernedAsync(RequestContext<CallToolRequestParams> request, string toolName, CancellationToken cancellationToken)
     {
         var services = request.Services ?? throw new InvalidOperationException("The MCP server was created without services.");
         var agent = services.GetRequiredService<ICallerResolver>().AgentOf(request);
@@ -57,7 +64,7 @@ public sealed class GovernedTool : McpServerTool
 
         var response = agent is null
             ? ToolResponse.Error(new Denial(DenialCodes.UnknownAgent, "this request carries no agent identity"))
-            : await pipeline.RunAsync(agent, _operation.Name, arguments, cancellationToken);
+            : await pipeline.RunAsync(agent, toolName, arguments, cancellationToken);
         return new CallToolResult
         {
             IsError = response.IsError,

@@ -37,9 +37,15 @@ public static class McpServerSetup
             {
                 options.ToolCollection.TryAdd(tool);
             }
+
+            RefuseOtherTools(options);
         }));
         return services;
     }
+
+    /// <summary>Calls to names outside the role's tools go through the pipeline too, which refuses and audits them.</summary>
+    public static void RefuseOtherTools(McpServerOptions options) =>
+        options.Handlers.CallToolHandler = (request, ct) => GovernedTool.InvokeGovernedAsync(request, request.Params?.Name ?? "", ct);
 
     /// <summary>The role's tools that this build implements, each with the schema generated from its grant.</summary>
     public static IEnumerable<McpServerTool> ToolsFor(RoleManifest role, ToolRegistry registry)

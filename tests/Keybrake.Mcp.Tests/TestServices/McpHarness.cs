@@ -60,6 +60,7 @@ public sealed class McpHarness : IAsyncDisposable
             ServerInfo = McpServerSetup.ServerInfo,
             ToolCollection = [.. McpServerSetup.ToolsFor(role, services.GetRequiredService<ToolRegistry>())],
         };
+        McpServerSetup.RefuseOtherTools(options);
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var server = McpServer.Create(new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream()), options, loggerFactory, services);
         var stop = new CancellationTokenSource();

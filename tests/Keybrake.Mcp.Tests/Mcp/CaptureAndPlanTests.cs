@@ -1,0 +1,92 @@
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Tests.TestServices;
+
+namespace Keybrake.Mcp.Tests.Mcp;
+
+/// <summary>capture_payment_intent and change_plan end to end against the Stripe test double.</summary>
+public sealed class CaptureAndPlanTests
+{
+    private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world) =>
+        await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+
+    [Fact]
+    public async Task Partial_capture_counts_the_captured_amount()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 8900, "usd", manualCapture: true);
+        await using var mcp = await McpHarness.StartAsync(world, "capture-bot");
+
+        var result = await mcp.CallAsync("capture_payment_intent", new { payment_intent = intent, amount_to_capture = 5000 });
+        result.AssertSuccess();
+        Assert.Equal("succeeded", result.Structured().GetProperty("status").GetString());
+        Assert.Equal(5000, (long)world.Stripe.Account.GetPaymentIntent(intent)!["amount_received"]!);
+        var row = (await AuditAsync(world)).Single(r => r.Tool == "capture_payment_intent");
+        Assert.Equal(("allowed", 5000L, "USD", intent), (row.Outcome, row.Amount!.Value, row.Currency, row.Object));
+    }
+
+    [Fact]
+    public async Task Capture_of_an_already_captured_intent_is_refused_before_stripe()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 8900, "usd");
+        await using var mcp = await McpHarness.StartAsync(world, "capture-bot");
+        var result = await mcp.CallAsync("capture_payment_intent", new { payment_intent = intent });
+        Assert.Equal("not_allowed", result.ErrorCode());
+        Assert.Contains("'succeeded'", result.ErrorMessage());
+        Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task A_tool_of_another_role_does_not_exist_for_the_agent()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 8900, "usd", manualCapture: true);
+        await using var mcp = await McpHarness.StartAsync(world, "refund-bot");
+        var result = await mcp.CallAsync("capture_payment_intent", new { payment_intent = intent });
+        Assert.Equal("not_allowed", result.ErrorCode());
+        Assert.Contains("not granted to role 'support-refunds'", result.ErrorMessage());
+        Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+        Assert.Equal("requires_capture", (string?)world.Stripe.Account.GetPaymentIntent(intent)!["status"]);
+    }
+
+    [Fact]
+    public async Task Change_plan_to_an_allowed_price_updates_the_subscription_and_holds_the_upgrade()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var subscription = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceHobby);
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+
+        var result = await mcp.CallAsync("change_plan", new { subscription, price = world.PriceTeam });
+        result.AssertSuccess();
+        Assert.Equal(world.PriceTeam, result.Structured().GetProperty("items")[0].GetProperty("price").GetString());
+        Assert.Equal(world.PriceTeam, (string?)world.Stripe.Account.GetSubscription(subscription)!["items"]!["data"]![0]!["price"]!["id"]);
+        var row = (await AuditAsync(world)).Single(r => r.Tool == "change_plan");
+        Assert.Equal(("allowed", 4000L), (row.Outcome, row.Amount!.Value));
+    }
+
+    [Fact]
+    public async Task Change_plan_to_the_free_beta_price_is_refused_and_never_reaches_stripe()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var subscription = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceTeam);
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+
+        var result = await mcp.CallAsync("change_plan", new { subscription, price = world.PriceBeta });
+        Assert.Equal("invalid_arguments", result.ErrorCode());
+        Assert.Contains("'price' must be one of", result.ErrorMessage());
+        Assert.Empty(world.Stripe.Requests);
+        Assert.Equal(world.PriceTeam, (string?)world.Stripe.Account.GetSubscription(subscription)!["items"]!["data"]![0]!["price"]!["id"]);
+        Assert.Equal("denied", (await AuditAsync(world)).Single().Outcome);
+    }
+
+    [Fact]
+    public async Task List_prices_shows_only_the_allowlisted_prices()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+        var result = await mcp.CallAsync("list_prices", new { });
+        result.AssertSuccess();
+        var ids = result.Structured().GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()).ToList();
+        Assert.Equal([world.PriceHobby, world.PriceTeam], ids);
+    }
+}

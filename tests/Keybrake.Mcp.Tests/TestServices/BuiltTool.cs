@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using ModelContextProtocol.Client;
+
+namespace Keybrake.Mcp.Tests.TestServices;
+
+/// <summary>The built <c>keybrake-mcp</c> as a separate process: over stdio through the SDK's client, or as a CLI.</summary>
+public sealed class BuiltTool : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    private BuiltTool(McpClient client) => Client = client;
+
+    public McpClient Client { get; private set; }
+
+    public string Stderr => string.Join("\n", _stderr);
+
+    /// <summary>Path of the built tool's entry assembly, in the same configuration as the tests.</summary>
+    public static string DllPath
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+            var path = Path.Combine(RepoRoot, "src", "Keybrake.Mcp", "bin", configuration, "net10.0", "keybrake-mcp.dll");
+            Assert.True(File.Exists(path), $"the tool is not built at {path}");
+            return path;
+        }
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Keybrake.Mcp.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("Keybrake.Mcp.sln not found above the test output");
+        }
+    }
+
+    /// <summary>Spawns <c>keybrake-mcp serve --agent AGENT</c> and connects the SDK's stdio client to it.</summary>
+    public static async Task<BuiltTool> ServeAsync(string agent, IReadOnlyDictionary<string, string?> environment)
+    {
+        var tool = new BuiltTool(null!);
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = $"keybrake-{agent}",
+            Command = "dotnet",
+            Arguments = [DllPath, "serve", "--agent", agent],
+            EnvironmentVariables = environment.ToDictionary(p => p.Key, p => p.Value),
+            StandardErrorLines = line => tool._stderr.Enqueue(line),
+        });
+        tool.Client = await McpClient.CreateAsync(transport);
+        return tool;
+    }
+
+    /// <summary>Runs a CLI command of the built tool to completion.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public async ValueTask DisposeAsync() => await Client.DisposeAsync();
+}
