@@ -30,6 +30,12 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, GetCustomerTool>();
         services.AddSingleton<IToolOperation, GetSubscriptionTool>();
         services.AddSingleton<IToolOperation, ListPricesTool>();
+        services.AddSingleton<IToolOperation, ListCustomersTool>();
+        services.AddSingleton<IToolOperation, ListChargesTool>();
+        services.AddSingleton<IToolOperation, ListPaymentIntentsTool>();
+        services.AddSingleton<IToolOperation, ListSubscriptionsTool>();
+        services.AddSingleton<IToolOperation, ListRefundsTool>();
+        services.AddSingleton<IToolOperation, ListPaymentMethodsTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
         services.AddSingleton<GovernancePipeline>();

@@ -26,6 +26,7 @@ public static class KeybrakeCli
             AuditCommand.Create(Context),
             SpendCommand.Create(Context),
             ValidateCommand.Create(Context),
+            KeysCommand.Create(Context),
         };
 
         var parsed = root.Parse(args);

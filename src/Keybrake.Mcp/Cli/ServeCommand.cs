@@ -65,7 +65,16 @@ public static class ServeCommand
             }
 
             logger.LogInformation("Serving agent {Agent} (role {Role}, {Count} tools) over stdio; ledger {Db}", name, role.Role, role.Tools.Count - missing.Count, cli.DatabasePath);
+            // Checked in the background: the client's initialize must not wait for Stripe.
+            var probe = Task.Run(async () =>
+            {
+                foreach (var problem in await new KeyPermissionProbe(host.Services.GetRequiredService<StripeClients>()).FindProblemsAsync(role, ct))
+                {
+                    logger.LogWarning("{Problem}", problem);
+                }
+            }, ct);
             await host.RunAsync(ct);
+            await probe.ContinueWith(_ => { }, TaskScheduler.Default);
             return ExitCodes.Success;
         });
         return command;

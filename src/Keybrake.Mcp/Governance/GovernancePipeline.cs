@@ -151,7 +151,10 @@ public sealed class GovernancePipeline(
     {
         try
         {
-            return await operation.ExecuteAsync(invocation, resolved, keys, ct);
+            var result = await operation.ExecuteAsync(invocation, resolved, keys, ct);
+            return result is ExecutionResult.Succeeded ok && invocation.Role.RedactPersonalData
+                ? ok with { Result = PersonalDataRedactor.Redact(ok.Result) }
+                : result;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -20,6 +20,9 @@ public sealed record RoleManifest
     /// <summary>Customer ids the role may act on; null means any customer.</summary>
     public ImmutableHashSet<string>? Customers { get; init; }
 
+    /// <summary>Removes personal data (email, phone, addresses, card details beyond brand and last4) from read results.</summary>
+    public bool RedactPersonalData { get; init; }
+
     /// <summary>Money limits over rolling windows; empty means the role's money is not capped by budget.</summary>
     public ImmutableArray<Budget> Budgets { get; init; } = [];
 

@@ -92,5 +92,18 @@ public static class StripeJson
         ["interval"] = price.Recurring?.Interval,
     };
 
+    public static JsonObject PaymentMethod(PaymentMethod method) => new()
+    {
+        ["id"] = method.Id,
+        ["object"] = "payment_method",
+        ["type"] = method.Type,
+        ["customer"] = method.CustomerId,
+        ["card"] = method.Card is { } card
+            ? new JsonObject { ["brand"] = card.Brand, ["last4"] = card.Last4, ["exp_month"] = card.ExpMonth, ["exp_year"] = card.ExpYear, ["funding"] = card.Funding }
+            : null,
+        ["billing_details"] = new JsonObject { ["name"] = method.BillingDetails?.Name, ["email"] = method.BillingDetails?.Email },
+        ["created"] = Unix(method.Created),
+    };
+
     private static long Unix(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }

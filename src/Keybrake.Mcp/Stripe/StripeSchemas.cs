@@ -100,6 +100,28 @@ public static class StripeSchemas
         ["interval"] = Nullable("string"),
     };
 
+    public static JsonObject PaymentMethod() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["type"] = Prop("string"),
+        ["customer"] = Nullable("string"),
+        ["card"] = new JsonObject
+        {
+            ["type"] = new JsonArray("object", "null"),
+            ["properties"] = new JsonObject
+            {
+                ["brand"] = Prop("string"),
+                ["last4"] = Prop("string"),
+                ["exp_month"] = Prop("integer"),
+                ["exp_year"] = Prop("integer"),
+                ["funding"] = Prop("string"),
+            },
+        },
+        ["billing_details"] = Prop("object"),
+        ["created"] = Prop("integer"),
+    };
+
     /// <summary>Wraps properties into an object schema.</summary>
     public static JsonObject ObjectOf(JsonObject properties, params string[] required) => Tools.ToolSchemas.Object(properties, required) is var schema
         ? RemoveAdditional(schema)

@@ -24,6 +24,7 @@ internal static class RoleManifestReader
         var agents = AgentsSectionReader.Read(
             document.Required("agents", "add \"agents\": [\"<agent-name>\"], the agents that act in this role"), diagnostics);
         var customers = CustomersSectionReader.Read(document.Optional("customers"), diagnostics);
+        var redact = ManifestValues.Bool(document.Optional("redactPersonalData"), diagnostics, "redactPersonalData");
         var (budgets, budgetsComplete) = BudgetsSectionReader.Read(document.Optional("budgets"), diagnostics);
         var rateLimits = RateLimitsSectionReader.Read(document.Optional("rateLimits"), diagnostics);
         var approvals = ApprovalsSectionReader.Read(document.Optional("approvals"), diagnostics);
@@ -37,6 +38,7 @@ internal static class RoleManifestReader
             Stripe = stripe ?? Placeholder,
             Agents = [.. agents.Select(a => a.Text)],
             Customers = customers,
+            RedactPersonalData = redact ?? false,
             Budgets = budgets,
             RateLimits = rateLimits,
             Tools = tools,

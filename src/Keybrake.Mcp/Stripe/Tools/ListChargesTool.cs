@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>list_charges</c>, filtered by customer (and payment intent) at Stripe.</summary>
+public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(clients)
+{
+    public override string Name => "list_charges";
+
+    public override string Title => "List charges";
+
+    protected override string IdPrefix => "ch";
+
+    protected override string Noun => "charges";
+
+    protected override JsonObject ItemSchema() => StripeSchemas.Charge();
+
+    protected override JsonObject ToJson(Charge item) => StripeJson.Charge(item);
+
+    protected override string? CustomerOf(Charge item) => item.CustomerId;
+
+    protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant) =>
+        properties["payment_intent"] = ToolSchemas.Id("pi", "Only charges of this PaymentIntent (pi_...).");
+
+    protected override Task<StripeList<Charge>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+        stripe.V1.Charges.ListAsync(new ChargeListOptions { Customer = customer, PaymentIntent = Arg(call, "payment_intent"), Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>list_payment_intents</c>, filtered by customer at Stripe.</summary>
+public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<PaymentIntent>(clients)
+{
+    public override string Name => "list_payment_intents";
+
+    public override string Title => "List payment intents";
+
+    protected override string IdPrefix => "pi";
+
+    protected override string Noun => "payment intents";
+
+    protected override JsonObject ItemSchema() => StripeSchemas.PaymentIntent();
+
+    protected override JsonObject ToJson(PaymentIntent item) => StripeJson.PaymentIntent(item);
+
+    protected override string? CustomerOf(PaymentIntent item) => item.CustomerId;
+
+    protected override Task<StripeList<PaymentIntent>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+        stripe.V1.PaymentIntents.ListAsync(new PaymentIntentListOptions { Customer = customer, Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+}

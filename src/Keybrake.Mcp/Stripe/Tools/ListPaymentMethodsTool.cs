@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>list_payment_methods</c>: a customer's saved payment methods (Stripe requires the customer).</summary>
+public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<PaymentMethod>(clients)
+{
+    public override string Name => "list_payment_methods";
+
+    public override string Title => "List a customer's payment methods";
+
+    protected override string IdPrefix => "pm";
+
+    protected override string Noun => "payment methods";
+
+    protected override bool CustomerRequired => true;
+
+    protected override JsonObject ItemSchema() => StripeSchemas.PaymentMethod();
+
+    protected override JsonObject ToJson(PaymentMethod item) => StripeJson.PaymentMethod(item);
+
+    protected override string? CustomerOf(PaymentMethod item) => item.CustomerId;
+
+    protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant) =>
+        properties["type"] = ToolSchemas.Enum(["card", "us_bank_account", "sepa_debit", "link"], "Only payment methods of this type.");
+
+    protected override Task<StripeList<PaymentMethod>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+        stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = customer, Type = Arg(call, "type"), Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary>
+/// <c>list_refunds</c>. Stripe cannot filter refunds by customer, so under a customer scope the caller must name the
+/// payment intent or charge, whose customer is checked before anything is listed.
+/// </summary>
+public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
+{
+    public override string Name => "list_refunds";
+
+    public override string Title => "List refunds";
+
+    public override ToolEffect Effect => ToolEffect.Read;
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        $"List refunds, newest first, at most {Cap(grant)} per page." +
+        (role.Customers is not null ? " Pass the payment_intent or charge they belong to; it must be one of this role's customers'." : " Filter by payment_intent or charge.");
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant)
+    {
+        var schema = Object(new JsonObject
+        {
+            ["payment_intent"] = Id("pi", "Only refunds of this PaymentIntent (pi_...)."),
+            ["charge"] = Id("ch", "Only refunds of this charge (ch_...)."),
+            ["limit"] = Integer($"How many refunds to return (default {Math.Min(10, Cap(grant))}).", 1, Cap(grant)),
+            ["starting_after"] = Id("re", "Cursor: the last id of the previous page."),
+        });
+        if (role.Customers is not null)
+        {
+            schema["oneOf"] = new JsonArray(
+                new JsonObject { ["required"] = new JsonArray("payment_intent") },
+                new JsonObject { ["required"] = new JsonArray("charge") });
+        }
+
+        return schema;
+    }
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
+    {
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ObjectOf(StripeSchemas.Refund(), "id") },
+        ["has_more"] = Prop("boolean"),
+    }, "data", "has_more");
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        if (call.Role.Customers is null)
+        {
+            return new Resolution { Scoped = false };
+        }
+
+        if (Arg(call, "payment_intent") is { } intentId)
+        {
+            var intent = await stripe.V1.PaymentIntents.GetAsync(intentId, cancellationToken: ct);
+            return new Resolution { Scoped = true, Object = intent.Id, Describes = $"payment intent {intent.Id}", Customer = intent.CustomerId };
+        }
+
+        var charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+        return new Resolution { Scoped = true, Object = charge.Id, Describes = $"charge {charge.Id}", Customer = charge.CustomerId };
+    }
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var page = await stripe.V1.Refunds.ListAsync(new RefundListOptions
+        {
+            PaymentIntent = Arg(call, "payment_intent"),
+            Charge = Arg(call, "charge"),
+            Limit = ArgLong(call, "limit") ?? Math.Min(10, Cap(call.Grant)),
+            StartingAfter = Arg(call, "starting_after"),
+        }, cancellationToken: ct);
+        return new ExecutionResult.Succeeded(new JsonObject
+        {
+            ["data"] = new JsonArray(page.Data.Select(r => (JsonNode)StripeJson.Refund(r)).ToArray()),
+            ["has_more"] = page.HasMore,
+        }, null, null, page.StripeResponse?.RequestId);
+    }
+
+    private static int Cap(ToolGrant grant) => grant.MaxPageSize ?? ListTool<Refund>.DefaultPageCap;
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>list_subscriptions</c>, filtered by customer, price and status at Stripe.</summary>
+public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subscription>(clients)
+{
+    private static readonly string[] Statuses = ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"];
+
+    public override string Name => "list_subscriptions";
+
+    public override string Title => "List subscriptions";
+
+    protected override string IdPrefix => "sub";
+
+    protected override string Noun => "subscriptions";
+
+    protected override JsonObject ItemSchema() => StripeSchemas.Subscription();
+
+    protected override JsonObject ToJson(Subscription item) => StripeJson.Subscription(item);
+
+    protected override string? CustomerOf(Subscription item) => item.CustomerId;
+
+    protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
+    {
+        properties["price"] = ToolSchemas.Id("price", "Only subscriptions with this price (price_...).");
+        properties["status"] = ToolSchemas.Enum(Statuses, "Only subscriptions in this status (Stripe's default excludes canceled).");
+    }
+
+    protected override Task<StripeList<Subscription>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+        stripe.V1.Subscriptions.ListAsync(new SubscriptionListOptions
+        {
+            Customer = customer, Price = Arg(call, "price"), Status = Arg(call, "status"), Limit = limit, StartingAfter = startingAfter,
+        }, cancellationToken: ct);
+}
