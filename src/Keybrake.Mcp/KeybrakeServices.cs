@@ -30,6 +30,10 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, GetCustomerTool>();
         services.AddSingleton<IToolOperation, GetSubscriptionTool>();
         services.AddSingleton<IToolOperation, ListPricesTool>();
+        services.AddSingleton<IToolOperation, GetInvoiceTool>();
+        services.AddSingleton<IToolOperation, PayInvoiceTool>();
+        services.AddSingleton<IToolOperation, FinalizeInvoiceTool>();
+        services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
         services.AddSingleton<GovernancePipeline>();
