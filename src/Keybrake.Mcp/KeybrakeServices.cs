@@ -36,6 +36,11 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, ListSubscriptionsTool>();
         services.AddSingleton<IToolOperation, ListRefundsTool>();
         services.AddSingleton<IToolOperation, ListPaymentMethodsTool>();
+        services.AddSingleton<IToolOperation, ListInvoicesTool>();
+        services.AddSingleton<IToolOperation, GetInvoiceTool>();
+        services.AddSingleton<IToolOperation, PayInvoiceTool>();
+        services.AddSingleton<IToolOperation, FinalizeInvoiceTool>();
+        services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
         services.AddSingleton<GovernancePipeline>();

@@ -105,5 +105,23 @@ public static class StripeJson
         ["created"] = Unix(method.Created),
     };
 
+    public static JsonObject Invoice(Invoice invoice) => new()
+    {
+        ["id"] = invoice.Id,
+        ["object"] = "invoice",
+        ["customer"] = invoice.CustomerId,
+        // API 2025+ moved the subscription under parent.subscription_details.
+        ["subscription"] = invoice.Parent?.SubscriptionDetails?.SubscriptionId,
+        ["status"] = invoice.Status,
+        ["currency"] = invoice.Currency,
+        ["amount_due"] = invoice.AmountDue,
+        ["amount_paid"] = invoice.AmountPaid,
+        ["amount_remaining"] = invoice.AmountRemaining,
+        ["total"] = invoice.Total,
+        ["due_date"] = invoice.DueDate is { } due ? Unix(due) : null,
+        ["attempt_count"] = invoice.AttemptCount,
+        ["created"] = Unix(invoice.Created),
+    };
+
     private static long Unix(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }

@@ -122,6 +122,23 @@ public static class StripeSchemas
         ["created"] = Prop("integer"),
     };
 
+    public static JsonObject Invoice() => new()
+    {
+        ["id"] = Prop("string"),
+        ["object"] = Prop("string"),
+        ["customer"] = Nullable("string"),
+        ["subscription"] = Nullable("string", "the subscription that billed this invoice, if any"),
+        ["status"] = Nullable("string", "draft, open, paid, uncollectible or void"),
+        ["currency"] = Prop("string"),
+        ["amount_due"] = Prop("integer", "minor units"),
+        ["amount_paid"] = Prop("integer", "minor units"),
+        ["amount_remaining"] = Prop("integer", "minor units still to be paid"),
+        ["total"] = Prop("integer", "minor units"),
+        ["due_date"] = Nullable("integer", "Unix time; null when the invoice is charged automatically"),
+        ["attempt_count"] = Prop("integer", "payment attempts so far"),
+        ["created"] = Prop("integer"),
+    };
+
     /// <summary>Wraps properties into an object schema.</summary>
     public static JsonObject ObjectOf(JsonObject properties, params string[] required) => Tools.ToolSchemas.Object(properties, required) is var schema
         ? RemoveAdditional(schema)

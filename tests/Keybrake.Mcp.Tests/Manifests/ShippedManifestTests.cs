@@ -1,4 +1,7 @@
+using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Stripe;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Keybrake.Mcp.Tests.Manifests;
@@ -13,7 +16,7 @@ public sealed class ShippedManifestTests
     {
         var set = Load();
 
-        Assert.Equal(["payment-capture", "subscriptions", "support-refunds"], set.Roles.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["analytics-readonly", "billing-collections", "payment-capture", "subscriptions", "support-refunds"], set.Roles.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("support-refunds", set.RoleOf("refund-bot")?.Role);
         Assert.Equal("payment-capture", set.RoleOf("capture-bot")?.Role);
         Assert.Equal("subscriptions", set.RoleOf("plan-bot")?.Role);
@@ -60,15 +63,39 @@ public sealed class ShippedManifestTests
     }
 
     [Fact]
-    public void Shipped_manifests_use_only_the_tools_implemented_so_far()
+    public void Billing_collections_is_scoped_to_its_cohort()
     {
-        string[] implemented =
-        [
-            "issue_refund", "capture_payment_intent", "change_plan", "get_payment_intent", "get_charge", "get_customer",
-            "get_subscription", "list_prices",
-        ];
+        var role = Load().Roles["billing-collections"];
 
-        Assert.All(Load().Roles.Values.SelectMany(r => r.Tools.Keys), tool => Assert.Contains(tool, implemented));
+        Assert.NotNull(role.Customers);
+        Assert.NotEmpty(role.Customers);
+        Assert.Contains("pay_invoice", role.Tools.Keys);
+        Assert.NotNull(role.Tools["pay_invoice"].MaxAmount);
+        Assert.NotEmpty(role.Budgets);
+    }
+
+    [Fact]
+    public void Analytics_is_read_only_scoped_rate_limited_and_redacted()
+    {
+        var role = Load().Roles["analytics-readonly"];
+
+        Assert.All(role.Tools.Keys, tool => Assert.True(tool.StartsWith("get_", StringComparison.Ordinal) || tool.StartsWith("list_", StringComparison.Ordinal), tool));
+        Assert.NotNull(role.Customers);
+        Assert.True(role.RedactPersonalData);
+        Assert.Contains(role.RateLimits, r => r is { Per: LimitScope.Agent, Window: RollingWindow.Minute });
+        Assert.All(role.Tools.Where(t => t.Key.StartsWith("list_", StringComparison.Ordinal)), t => Assert.NotNull(t.Value.MaxPageSize));
+    }
+
+    [Fact]
+    public void Shipped_manifests_use_only_tools_this_build_implements()
+    {
+        var registry = new ServiceCollection()
+            .AddLogging()
+            .AddKeybrake(Load(), new KeybrakeOptions(Path.GetTempFileName(), new StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
+            .BuildServiceProvider()
+            .GetRequiredService<ToolRegistry>();
+
+        Assert.All(Load().Roles.Values.SelectMany(r => r.Tools.Keys), tool => Assert.True(registry.Find(tool) is not null, $"{tool} is not implemented"));
     }
 
     [Fact]

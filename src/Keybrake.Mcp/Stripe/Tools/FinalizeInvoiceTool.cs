@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>finalize_invoice</c>: turns a draft invoice into an open one, without starting automatic collection.</summary>
+public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(clients)
+{
+    public override string Name => "finalize_invoice";
+
+    public override string Title => "Finalize a draft invoice";
+
+    public override ToolEffect Effect => ToolEffect.Change;
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        "Finalize a draft invoice: it becomes 'open' with a number and can no longer be edited. No money moves: " +
+        "automatic collection stays off (auto_advance=false), so collect it with pay_invoice if this role has it.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
+    {
+        ["invoice"] = Id("in", "The draft invoice to finalize (in_...)."),
+        ["request_id"] = RequestId(),
+    }, "invoice");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Invoice()), "id", "status", "currency", "amount_remaining");
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
+        (await ResolveInvoiceAsync(call, stripe, "draft", "finalization", ct)).Resolution;
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        // With auto_advance Stripe would charge the customer about an hour later, outside any budget of ours.
+        var invoice = await stripe.V1.Invoices.FinalizeInvoiceAsync(Arg(call, "invoice")!, new InvoiceFinalizeOptions { AutoAdvance = false }, Idempotent(keys), ct);
+        return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), null, invoice.Id, invoice.StripeResponse?.RequestId);
+    }
+}

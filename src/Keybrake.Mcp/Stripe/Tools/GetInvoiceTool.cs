@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>get_invoice</c>.</summary>
+public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients)
+{
+    public override string Name => "get_invoice";
+
+    public override string Title => "Get an invoice";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        "Read an invoice: status (draft, open, paid, uncollectible, void), customer, subscription, amounts due, paid and remaining " +
+        "(minor units), due date and payment attempts.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
+        ToolSchemas.Object(new JsonObject { ["invoice"] = ToolSchemas.Id("in", "The invoice id (in_...).") }, "invoice");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Invoice(), "id", "status", "currency", "amount_remaining");
+
+    protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var invoice = await stripe.V1.Invoices.GetAsync(Arg(call, "invoice")!, cancellationToken: ct);
+        return (StripeJson.Invoice(invoice), invoice.Id, invoice.CustomerId, $"invoice {invoice.Id}");
+    }
+}

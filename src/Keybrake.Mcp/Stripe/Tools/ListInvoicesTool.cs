@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>list_invoices</c>, filtered by customer, status and subscription at Stripe.</summary>
+public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(clients)
+{
+    public override string Name => "list_invoices";
+
+    public override string Title => "List invoices";
+
+    protected override string IdPrefix => "in";
+
+    protected override string Noun => "invoices";
+
+    protected override JsonObject ItemSchema() => StripeSchemas.Invoice();
+
+    protected override JsonObject ToJson(Invoice item) => StripeJson.Invoice(item);
+
+    protected override string? CustomerOf(Invoice item) => item.CustomerId;
+
+    protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
+    {
+        properties["status"] = ToolSchemas.Enum(["draft", "open", "paid", "uncollectible", "void"], "Only invoices in this status.");
+        properties["subscription"] = ToolSchemas.Id("sub", "Only invoices of this subscription (sub_...).");
+    }
+
+    protected override Task<StripeList<Invoice>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+        stripe.V1.Invoices.ListAsync(new InvoiceListOptions
+        {
+            Customer = customer, Status = Arg(call, "status"), Subscription = Arg(call, "subscription"), Limit = limit, StartingAfter = startingAfter,
+        }, cancellationToken: ct);
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary><c>mark_invoice_uncollectible</c>: writes off an open invoice as bad debt.</summary>
+public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : InvoiceTool(clients)
+{
+    public override string Name => "mark_invoice_uncollectible";
+
+    public override string Title => "Mark an invoice uncollectible";
+
+    public override ToolEffect Effect => ToolEffect.Change;
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        "Mark an open invoice as uncollectible (bad debt): Stripe stops trying to collect it. No money moves. " +
+        "Only 'open' invoices qualify.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
+    {
+        ["invoice"] = Id("in", "The open invoice to write off (in_...)."),
+        ["request_id"] = RequestId(),
+    }, "invoice");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Invoice()), "id", "status", "currency", "amount_remaining");
+
+    protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
+        (await ResolveInvoiceAsync(call, stripe, "open", "write-off", ct)).Resolution;
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var invoice = await stripe.V1.Invoices.MarkUncollectibleAsync(Arg(call, "invoice")!, new InvoiceMarkUncollectibleOptions(), Idempotent(keys), ct);
+        return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), null, invoice.Id, invoice.StripeResponse?.RequestId);
+    }
+}
