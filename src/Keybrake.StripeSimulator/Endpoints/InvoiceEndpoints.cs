@@ -45,10 +45,19 @@ internal static class InvoiceEndpoints
         {
             throw StripeApiException.Invalid($"You can only pay an invoice that is open or uncollectible. This invoice's status is {status}.", "invoice_not_payable");
         }
+        if (r.Form.Get("payment_method") is { } paymentMethodId)
+        {
+            var paymentMethod = r.Store.GetParam("payment_method", paymentMethodId, "payment_method");
+            if ((string?)paymentMethod["customer"] != (string?)invoice["customer"])
+            {
+                throw StripeApiException.Invalid(
+                    $"The PaymentMethod {paymentMethodId} does not belong to the Customer {invoice["customer"]}. Please use a PaymentMethod that belongs to this Customer.",
+                    param: "payment_method");
+            }
+        }
         var now = r.Account.Now();
-        var due = JsonNumbers.Long(invoice["amount_due"]);
         invoice["status"] = "paid";
-        invoice["amount_paid"] = due;
+        invoice["amount_paid"] = JsonNumbers.Long(invoice["amount_paid"]) + JsonNumbers.Long(invoice["amount_remaining"]);
         invoice["amount_remaining"] = 0;
         invoice["attempted"] = true;
         invoice["attempt_count"] = JsonNumbers.Long(invoice["attempt_count"]) + 1;
@@ -67,6 +76,7 @@ internal static class InvoiceEndpoints
         var now = r.Account.Now();
         var id = (string)invoice["id"]!;
         invoice["status"] = "open";
+        invoice["auto_advance"] = r.Form.GetBool("auto_advance") ?? invoice["auto_advance"]!.GetValue<bool>();
         invoice["number"] = "SIM-" + id[^6..].ToUpperInvariant();
         invoice["effective_at"] = now;
         invoice["ending_balance"] = 0;

@@ -51,6 +51,7 @@ public sealed class StripeWorld : IAsyncDisposable
         world.PriceTeam = stripe.Account.AddPrice(4900, "usd", id: "price_team_monthly", nickname: "Team");
         world.PriceBeta = stripe.Account.AddPrice(0, "usd", id: "price_beta_free", nickname: "Beta");
         world.WriteManifests(agentDayBudget);
+        world.AddBillingRole();
         return world;
     }
 
@@ -65,6 +66,7 @@ public sealed class StripeWorld : IAsyncDisposable
         ["KEYBRAKE_STRIPE_TIMEOUT_MS"] = timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["KEYBRAKE_STRIPE_MAX_RETRIES"] = "0",
         ["HOME"] = _dir.Path,
+        ["KEYBRAKE_STRIPE_KEY_BILLING"] = BillingKey,
     };
 
     public string? Env(string name) => Environment().GetValueOrDefault(name);
@@ -113,6 +115,31 @@ public sealed class StripeWorld : IAsyncDisposable
             "get_subscription": {},
             "list_prices": {},
             "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"] }
+          }
+        }
+        """);
+    }
+
+    // The billing role lives in its own manifest, so the other roles' files and tests stay as they were.
+    public const string BillingKey = "rk_test_BillingRoleKey000000000000001";
+
+    private void AddBillingRole()
+    {
+        // The seed's exact scopes for the billing agent (invoice lookup and retry).
+        Stripe.RegisterKey(BillingKey, "customers:read", "invoices:write", "payment_intents:write", "payment_methods:read", "subscriptions:read");
+        File.WriteAllText(Path.Combine(ManifestsDirectory, "billing-collections.json"), $$"""
+        {
+          "role": "billing-collections",
+          "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_BILLING", "mode": "test" },
+          "agents": ["billing-bot"],
+          "customers": ["{{CustomerA}}"],
+          "budgets": [ { "per": "agent", "window": "day", "limit": "300.00 USD" } ],
+          "tools": {
+            "get_customer": {},
+            "get_invoice": {},
+            "pay_invoice": { "maxAmount": "250.00 USD" },
+            "finalize_invoice": {},
+            "mark_invoice_uncollectible": {}
           }
         }
         """);
