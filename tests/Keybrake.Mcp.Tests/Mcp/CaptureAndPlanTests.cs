@@ -89,4 +89,17 @@ public sealed class CaptureAndPlanTests
         var ids = result.Structured().GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()).ToList();
         Assert.Equal([world.PriceHobby, world.PriceTeam], ids);
     }
+
+    [Fact]
+    public async Task A_create_instead_of_a_capture_is_impossible()
+    {
+        // The capturer's key allows POST /v1/payment_intents (create); no tool of ours sends it, and asking is refused.
+        await using var world = await StripeWorld.StartAsync();
+        await using var mcp = await McpHarness.StartAsync(world, "capture-bot");
+        var result = await mcp.CallAsync("create_payment_intent", new { amount = 1000000, currency = "usd" });
+        Assert.Equal("not_allowed", result.ErrorCode());
+        var bogus = await mcp.CallAsync("capture_payment_intent", new { payment_intent = "pi_new", amount_to_capture = 1000000, currency = "usd" });
+        Assert.Equal("invalid_arguments", bogus.ErrorCode());
+        Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+    }
 }

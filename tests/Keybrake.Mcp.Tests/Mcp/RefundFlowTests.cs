@@ -183,4 +183,23 @@ public sealed class RefundFlowTests
         row = (await AuditAsync(world)).Single(r => r.Tool == "issue_refund");
         Assert.Equal(("allowed", 3000L), (row.Outcome, row.Amount!.Value));
     }
+
+    [Fact]
+    public async Task A_refund_loop_is_stopped_by_the_daily_budget()
+    {
+        // The seed's incident: an agent retrying "refund" in a loop. Each iteration is a new request (new request_id).
+        await using var world = await StripeWorld.StartAsync(agentDayBudget: "500.00 USD");
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 100000, "usd");
+        await using var mcp = await McpHarness.StartAsync(world, "refund-bot");
+        var codes = new List<string?>();
+        for (var i = 0; i < 25; i++)
+        {
+            codes.Add((await mcp.CallAsync("issue_refund", new { payment_intent = intent, amount = 4500, request_id = $"loop-{i}" })).ErrorCode());
+        }
+
+        Assert.Equal(11, codes.Count(c => c is null)); // 11 x 45.00 = 495.00 fits in 500.00; the 12th would not
+        Assert.All(codes.Skip(11), c => Assert.Equal("budget_exceeded", c));
+        Assert.Equal(49500, world.Stripe.Account.GetRefunds().Sum(r => (long)r["amount"]!));
+        Assert.Equal(11, world.Stripe.Requests.Count(r => r.Method == "POST"));
+    }
 }
