@@ -25,6 +25,12 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, IssueRefundTool>();
         services.AddSingleton<IToolOperation, CapturePaymentIntentTool>();
         services.AddSingleton<IToolOperation, ChangePlanTool>();
+        services.AddSingleton<IToolOperation, PreviewPlanChangeTool>();
+        services.AddSingleton<IToolOperation, PauseSubscriptionTool>();
+        services.AddSingleton<IToolOperation, ResumeSubscriptionTool>();
+        services.AddSingleton<IToolOperation, CancelSubscriptionTool>();
+        services.AddSingleton<IToolOperation, ExtendTrialTool>();
+        services.AddSingleton<IToolOperation, UpdateSubscriptionQuantityTool>();
         services.AddSingleton<IToolOperation, GetPaymentIntentTool>();
         services.AddSingleton<IToolOperation, GetChargeTool>();
         services.AddSingleton<IToolOperation, GetCustomerTool>();

@@ -57,8 +57,8 @@ public sealed class SimulatedAccount
         }
     }
 
-    /// <summary>A subscription with one item, active by default (status may be e.g. "trialing", "past_due", "paused").</summary>
-    public string AddSubscription(string customer, string price, long quantity = 1, string? id = null, string status = "active")
+    /// <summary>A subscription with one item, active by default (status may be e.g. "trialing", "past_due", "paused"); <paramref name="trialEnd"/> starts its trial now.</summary>
+    public string AddSubscription(string customer, string price, long quantity = 1, string? id = null, string status = "active", DateTimeOffset? trialEnd = null)
     {
         lock (Store.Gate)
         {
@@ -67,6 +67,11 @@ public sealed class SimulatedAccount
             var now = Now();
             var subscription = SubscriptionJson.Create(id ?? StripeIds.New("sub"), customer, (string)priceObj["currency"]!, status, now);
             SubscriptionJson.AddItem(subscription, SubscriptionJson.CreateItem(StripeIds.New("si", 14), (string)subscription["id"]!, priceObj, quantity, now));
+            if (trialEnd is { } end)
+            {
+                subscription["trial_start"] = now;
+                subscription["trial_end"] = end.ToUnixTimeSeconds();
+            }
             Store.Add(subscription);
             return (string)subscription["id"]!;
         }

@@ -78,6 +78,12 @@ public static class StripeJson
             ["quantity"] = item.Quantity,
         }).ToArray()),
         ["created"] = Unix(subscription.Created),
+        ["trial_end"] = Unix(subscription.TrialEnd),
+        ["cancel_at"] = Unix(subscription.CancelAt),
+        ["canceled_at"] = Unix(subscription.CanceledAt),
+        ["pause_collection"] = subscription.PauseCollection is { } pause
+            ? new JsonObject { ["behavior"] = pause.Behavior, ["resumes_at"] = Unix(pause.ResumesAt) }
+            : null,
     };
 
     public static JsonObject Price(Price price) => new()
@@ -118,10 +124,12 @@ public static class StripeJson
         ["amount_paid"] = invoice.AmountPaid,
         ["amount_remaining"] = invoice.AmountRemaining,
         ["total"] = invoice.Total,
-        ["due_date"] = invoice.DueDate is { } due ? Unix(due) : null,
+        ["due_date"] = Unix(invoice.DueDate),
         ["attempt_count"] = invoice.AttemptCount,
         ["created"] = Unix(invoice.Created),
     };
+
+    private static long? Unix(DateTime? time) => time is { } t ? Unix(t) : null;
 
     private static long Unix(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }

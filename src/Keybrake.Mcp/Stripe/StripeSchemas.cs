@@ -86,6 +86,19 @@ public static class StripeSchemas
             },
         },
         ["created"] = Prop("integer"),
+        ["trial_end"] = Nullable("integer", "unix seconds; set while the subscription is or was trialing"),
+        ["cancel_at"] = Nullable("integer", "unix seconds at which the subscription will be canceled"),
+        ["canceled_at"] = Nullable("integer", "unix seconds"),
+        ["pause_collection"] = new JsonObject
+        {
+            ["type"] = new JsonArray("object", "null"),
+            ["description"] = "set while payment collection is paused",
+            ["properties"] = new JsonObject
+            {
+                ["behavior"] = Prop("string", "keep_as_draft, mark_uncollectible or void"),
+                ["resumes_at"] = Nullable("integer", "unix seconds"),
+            },
+        },
     };
 
     public static JsonObject Price() => new()

@@ -99,7 +99,11 @@ internal static class InvoiceEndpoints
         return ApiResult.Ok(invoice.DeepClone());
     }
 
-    /// <summary>Next-period invoice for a subscription (with optional item changes); prorations are not simulated.</summary>
+    /// <summary>
+    /// Next-period invoice for a subscription with optional item changes. A changed item's price or quantity is prorated
+    /// over the rest of its period (credit for the unused old plan, charge for the new); with always_invoice the preview
+    /// is the invoice Stripe would create now, prorations only. Added and deleted items are not prorated.
+    /// </summary>
     private static ApiResult Preview(ApiRequest r)
     {
         var form = r.Form;
@@ -115,6 +119,10 @@ internal static class InvoiceEndpoints
 
         // Work on a copy so the preview never changes the subscription.
         var items = SubscriptionJson.Items(subscription).OfType<JsonObject>().Select(i => i.DeepClone().AsObject()).ToList();
+        var currency = (string)subscription["currency"]!;
+        var behavior = form.Get("subscription_details[proration_behavior]") ?? "create_prorations";
+        var prorationDate = form.GetLong("subscription_details[proration_date]") ?? r.Account.Now();
+        var prorations = new List<JsonObject>();
         foreach (var n in form.Indexes("subscription_details[items]"))
         {
             var prefix = $"subscription_details[items][{n}]";
@@ -134,6 +142,7 @@ internal static class InvoiceEndpoints
                 items.Remove(item);
                 continue;
             }
+            var before = itemId is null ? null : item.DeepClone().AsObject();
             if (price is not null)
             {
                 SubscriptionJson.SetPrice(item, price);
@@ -142,9 +151,12 @@ internal static class InvoiceEndpoints
             {
                 item["quantity"] = q;
             }
+            if (before is not null && behavior != "none")
+            {
+                prorations.AddRange(ProrationLines(before, item, prorationDate, currency, subscriptionId!));
+            }
         }
 
-        var currency = (string)subscription["currency"]!;
         var lines = items.Select(i =>
         {
             var price = (JsonObject)i["price"]!;
@@ -153,8 +165,33 @@ internal static class InvoiceEndpoints
             return InvoiceJson.Line(JsonNumbers.Long(price["unit_amount"]) * qty, currency, $"{qty} × {price["nickname"] ?? price["product"]}",
                 qty, start, PriceJson.PeriodEnd(price, start), price, subscriptionId, (string?)i["id"]);
         }).ToList();
+        lines = behavior == "always_invoice" ? prorations : [.. prorations, .. lines];
         var invoice = InvoiceJson.Create("upcoming_" + StripeIds.New("in"), customer, currency, "draft", subscriptionId, lines, r.Account.Now());
         invoice["billing_reason"] = "upcoming";
         return ApiResult.Ok(invoice);
+    }
+
+    /// <summary>Credit for the old plan's unused time and charge for the new plan's, from <paramref name="at"/> to the period end.</summary>
+    private static IEnumerable<JsonObject> ProrationLines(JsonObject before, JsonObject after, long at, string currency, string subscription)
+    {
+        var start = JsonNumbers.Long(before["current_period_start"]);
+        var end = JsonNumbers.Long(before["current_period_end"]);
+        var from = Math.Max(at, start);
+        if (end <= start || from >= end)
+        {
+            yield break;
+        }
+
+        foreach (var (item, sign, text) in new[] { (before, -1, "Unused time on"), (after, 1, "Remaining time on") })
+        {
+            var price = (JsonObject)item["price"]!;
+            var qty = JsonNumbers.Long(item["quantity"]);
+            var full = (decimal)JsonNumbers.Long(price["unit_amount"]) * qty;
+            var amount = sign * (long)Math.Round(full * (end - from) / (end - start), MidpointRounding.AwayFromZero);
+            var line = InvoiceJson.Line(amount, currency, $"{text} {qty} × {price["nickname"] ?? price["product"]}",
+                qty, from, end, price, subscription, (string?)item["id"]);
+            line["parent"]!["subscription_item_details"]!["proration"] = true;
+            yield return line;
+        }
     }
 }

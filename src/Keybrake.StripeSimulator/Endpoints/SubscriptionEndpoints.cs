@@ -85,8 +85,20 @@ internal static class SubscriptionEndpoints
             subscription["cancel_at_period_end"] = atEnd;
             subscription["cancel_at"] = atEnd ? SubscriptionJson.Items(subscription).FirstOrDefault()?["current_period_end"]?.DeepClone() : null;
         }
+        ApplyCancellationDetails(subscription, form);
         Metadata.Apply(subscription, form);
         return ApiResult.Ok(subscription.DeepClone());
+    }
+
+    private static void ApplyCancellationDetails(JsonObject subscription, FormParams form)
+    {
+        foreach (var field in (string[])["comment", "feedback"])
+        {
+            if (form.Get($"cancellation_details[{field}]") is { } value)
+            {
+                subscription["cancellation_details"]![field] = value == "" ? null : value;
+            }
+        }
     }
 
     /// <summary>Validates items[n] and returns the change to apply, so a later invalid item leaves no partial update.</summary>
@@ -183,6 +195,7 @@ internal static class SubscriptionEndpoints
         subscription["canceled_at"] = now;
         subscription["ended_at"] = now;
         subscription["cancellation_details"]!["reason"] = "cancellation_requested";
+        ApplyCancellationDetails(subscription, r.Form);
         return ApiResult.Ok(subscription.DeepClone());
     }
 

@@ -40,7 +40,10 @@ public sealed class ToolListTests
         await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
         var tools = (await mcp.Client.ListToolsAsync()).ToDictionary(t => t.Name, t => t.ProtocolTool);
 
-        Assert.Equal(["change_plan", "get_subscription", "list_prices"], tools.Keys.Order());
+        Assert.Equal(
+            ["cancel_subscription", "change_plan", "extend_trial", "get_subscription", "list_prices", "pause_subscription",
+             "preview_plan_change", "resume_subscription", "update_subscription_quantity"],
+            tools.Keys.Order(StringComparer.Ordinal));
         var properties = tools["change_plan"].InputSchema.GetProperty("properties");
         Assert.Equal([world.PriceHobby, world.PriceTeam], properties.GetProperty("price").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["create_prorations", "none"], properties.GetProperty("proration_behavior").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));

@@ -71,7 +71,9 @@ public sealed class ResponseShapeTests
                 Items = [new InvoiceSubscriptionDetailsItemOptions { Id = s.Items.Data[0].Id, Price = price, Quantity = 3 }],
             },
         }, cancellationToken: Ct);
-        Assert.Equal(3600, preview.AmountDue);
+        // Next period at 3 × 12.00, plus the proration of 2 more seats over the whole current period (Stripe's default).
+        Assert.Equal(3600 + 2400, preview.AmountDue);
+        Assert.Equal(2400, preview.Lines.Data.Where(l => l.Parent.SubscriptionItemDetails.Proration).Sum(l => l.Amount));
         Assert.Equal(1, (await v1.Subscriptions.GetAsync(sub, cancellationToken: Ct)).Items.Data[0].Quantity);
 
         var created = await v1.PaymentIntents.CreateAsync(new PaymentIntentCreateOptions { Amount = 700, Currency = "usd", Customer = customer }, cancellationToken: Ct);

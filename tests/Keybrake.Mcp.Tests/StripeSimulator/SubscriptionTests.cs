@@ -92,4 +92,37 @@ public sealed class SubscriptionTests
         var e = await Assert.ThrowsAsync<StripeException>(() => client.V1.Subscriptions.ResumeAsync(a1, cancellationToken: Ct));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, e.HttpStatusCode);
     }
+
+    [Theory]
+    [InlineData("none", 3000, 0, 1)]
+    [InlineData("always_invoice", 2000, 2000, 2)]
+    [InlineData("create_prorations", 5000, 2000, 3)]
+    public async Task Preview_of_a_price_change_prorates_as_asked(string behavior, long amountDue, long prorated, int lines)
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var account = h.Sim.Account;
+        var customer = account.AddCustomer();
+        var basic = account.AddPrice(1000, "usd", nickname: "Basic");
+        var pro = account.AddPrice(3000, "usd", nickname: "Pro");
+        var subId = account.AddSubscription(customer, basic);
+        var client = h.Client();
+        var item = (await client.V1.Subscriptions.GetAsync(subId, cancellationToken: Ct)).Items.Data[0];
+
+        var preview = await client.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions
+        {
+            Subscription = subId,
+            SubscriptionDetails = new InvoiceSubscriptionDetailsOptions
+            {
+                Items = [new InvoiceSubscriptionDetailsItemOptions { Id = item.Id, Price = pro }],
+                ProrationBehavior = behavior,
+                // The period's first second: the whole difference is prorated.
+                ProrationDate = item.CurrentPeriodStart,
+            },
+        }, cancellationToken: Ct);
+
+        Assert.Equal(amountDue, preview.AmountDue);
+        Assert.Equal(lines, preview.Lines.Data.Count);
+        Assert.Equal(prorated, preview.Lines.Data.Where(l => l.Parent.SubscriptionItemDetails.Proration).Sum(l => l.Amount));
+        Assert.Equal(basic, (await client.V1.Subscriptions.GetAsync(subId, cancellationToken: Ct)).Items.Data[0].Price.Id);
+    }
 }

@@ -24,7 +24,7 @@ public sealed class StripeWorld : IAsyncDisposable
 
     public string TempPath(string name) => _dir.File(name);
 
-    /// <summary>In the refund role's customer scope.</summary>
+    /// <summary>In the refund and subscriptions roles' customer scope.</summary>
     public string CustomerA { get; private set; } = "";
 
     /// <summary>Outside every scope.</summary>
@@ -110,11 +110,18 @@ public sealed class StripeWorld : IAsyncDisposable
           "role": "subscriptions",
           "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_SUBSCRIPTIONS", "mode": "test" },
           "agents": ["plan-bot"],
+          "customers": ["{{CustomerA}}"],
           "budgets": [ { "per": "agent", "window": "day", "limit": "100.00 USD" } ],
           "tools": {
             "get_subscription": {},
             "list_prices": {},
-            "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"] }
+            "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"] },
+            "preview_plan_change": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"] },
+            "pause_subscription": {},
+            "resume_subscription": {},
+            "cancel_subscription": {},
+            "extend_trial": { "maxDays": 14 },
+            "update_subscription_quantity": { "maxQuantity": 10 }
           }
         }
         """);

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Stripe;
+using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
+
+namespace Keybrake.Mcp.Stripe.Tools;
+
+/// <summary>
+/// <c>extend_trial</c>: moves a trialing subscription's trial end later by whole days, capped by the grant's
+/// <c>maxDays</c>. Nothing is prorated: a longer trial only postpones the first charge.
+/// </summary>
+public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(clients)
+{
+    /// <summary>The cap when the grant sets no <c>maxDays</c>.</summary>
+    public const int DefaultMaxDays = 30;
+
+    private const long SecondsPerDay = 86_400;
+
+    public override string Name => "extend_trial";
+
+    public override string Title => "Extend a subscription's trial";
+
+    public override ToolEffect Effect => ToolEffect.Change;
+
+    protected override string Action => "trial extension";
+
+    public override string Describe(RoleManifest role, ToolGrant grant) =>
+        $"Extend the trial of a trialing subscription by 1 to {grant.MaxDays ?? DefaultMaxDays} days, counted from its current trial end.";
+
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
+    {
+        ["subscription"] = Id("sub", "The trialing subscription (sub_...)."),
+        ["days"] = Integer("Days to add to the current trial end.", 1, grant.MaxDays ?? DefaultMaxDays),
+        ["request_id"] = RequestId(),
+    }, "subscription", "days");
+
+    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Subscription()), "id", "status", "trial_end");
+
+    protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution) =>
+        subscription is { Status: "trialing", TrialEnd: not null }
+            ? resolution
+            : Refuse(resolution, DenialCodes.NotAllowed, $"is '{subscription.Status}'; only a trialing subscription's trial can be extended");
+
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    {
+        var current = await CurrentAsync(call, resolved, stripe, ct);
+        if (resolved is null && AlreadyApplied(current, keys))
+        {
+            // Re-sending after an unknown outcome: adding the days again to the extended end would extend it twice.
+            return Done(current);
+        }
+
+        if (current.TrialEnd is null)
+        {
+            return new ExecutionResult.Failed(new Denial(DenialCodes.NotAllowed, $"subscription {current.Id} is no longer trialing ('{current.Status}')"), null);
+        }
+
+        var end = new DateTimeOffset(DateTime.SpecifyKind(current.TrialEnd.Value, DateTimeKind.Utc)).ToUnixTimeSeconds()
+            + ArgLong(call, "days")!.Value * SecondsPerDay;
+        return Done(await stripe.V1.Subscriptions.UpdateAsync(current.Id, new SubscriptionUpdateOptions
+        {
+            TrialEnd = DateTimeOffset.FromUnixTimeSeconds(end).UtcDateTime,
+            ProrationBehavior = "none",
+            Metadata = Stamp(keys),
+        }, Idempotent(keys), ct));
+    }
+}
