@@ -54,5 +54,16 @@ internal static class LedgerSchema
         CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms);
         CREATE INDEX ix_audit_agent ON audit (agent, at_ms);
         """,
+        """
+        CREATE TABLE agent_token (
+            id              TEXT PRIMARY KEY,
+            agent           TEXT NOT NULL,
+            hash            TEXT NOT NULL,
+            created_at_ms   INTEGER NOT NULL,
+            last_used_at_ms INTEGER,
+            revoked_at_ms   INTEGER
+        );
+        CREATE INDEX ix_agent_token_agent ON agent_token (agent);
+        """,
     ];
 }
