@@ -19,11 +19,14 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, s
     }
 
     /// <summary>Opens the shared ledger, creating it on first use.</summary>
-    public async Task<SqliteLedger> OpenLedgerAsync(CancellationToken ct)
+    public async Task<SqliteLedger> OpenLedgerAsync(CancellationToken ct) => new(await OpenDatabaseAsync(ct), TimeProvider.System);
+
+    /// <summary>Opens the ledger's database, creating and migrating it on first use.</summary>
+    public async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
     {
         var database = new SqliteDatabase(DatabasePath);
         await database.InitializeAsync(ct);
-        return new SqliteLedger(database, TimeProvider.System);
+        return database;
     }
 
     /// <summary>The default database path: <c>$XDG_DATA_HOME/keybrake/keybrake.db</c>, else <c>~/.local/share/keybrake/keybrake.db</c>.</summary>

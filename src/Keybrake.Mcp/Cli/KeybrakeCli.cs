@@ -27,6 +27,7 @@ public static class KeybrakeCli
             SpendCommand.Create(Context),
             ValidateCommand.Create(Context),
             KeysCommand.Create(Context),
+            TokenCommand.Create(Context),
         };
 
         var parsed = root.Parse(args);

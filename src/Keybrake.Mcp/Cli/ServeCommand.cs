@@ -1,20 +1,37 @@
 using System.CommandLine;
 using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Mcp;
+using Keybrake.Mcp.Mcp.Http;
 using Keybrake.Mcp.Stripe;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Keybrake.Mcp.Cli;
 
-/// <summary><c>keybrake-mcp serve --agent NAME</c>: the MCP server over stdio for one agent. stdout is the protocol; logs go to stderr.</summary>
+/// <summary>
+/// <c>keybrake-mcp serve</c>: over stdio for one agent (<c>--agent</c>; stdout is the protocol, logs go to stderr),
+/// or over Streamable HTTP for every agent holding a token (<c>--http</c>).
+/// </summary>
 public static class ServeCommand
 {
     public static Command Create(Func<ParseResult, CliContext> context)
     {
-        var agent = new Option<string>("--agent") { Description = "The agent this process serves (stdio: one process per agent).", Required = true };
-        var command = new Command("serve", "Serve the agent's role's tools over MCP stdio.") { agent };
+        var agent = new Option<string?>("--agent") { Description = "Serve this agent over stdio (one process per agent)." };
+        var http = new Option<bool>("--http") { Description = "Serve every agent over Streamable HTTP at /mcp; agents send 'Authorization: Bearer TOKEN'." };
+        var urls = new Option<string?>("--urls") { Description = $"With --http: where to listen (default {HttpServerSettings.DefaultUrls}; loopback unless told otherwise)." };
+        var origins = new Option<string[]>("--allowed-origins") { Description = "With --http: browser origins allowed besides loopback ones.", AllowMultipleArgumentsPerToken = true };
+        var hosts = new Option<string[]>("--allowed-hosts") { Description = "With --http on a non-loopback address: Host header values to accept.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("serve", "Serve the governed tools over MCP (stdio for one agent, or HTTP for many).") { agent, http, urls, origins, hosts };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(agent) is null) == !result.GetValue(http))
+            {
+                result.AddError("serve: give either --agent NAME (stdio) or --http");
+            }
+        });
         command.SetAction(async (parse, ct) =>
         {
             var cli = context(parse);
@@ -25,58 +42,122 @@ public static class ServeCommand
                 return ExitCodes.CheckFailed;
             }
 
-            var name = parse.GetValue(agent)!;
-            if (manifests.RoleOf(name) is not { } role)
-            {
-                cli.Error.WriteLine($"serve: agent '{name}' is not listed in any manifest in {cli.ManifestsDirectory}");
-                return ExitCodes.CheckFailed;
-            }
-
-            if (StripeKeyCheck.Problem(role, cli.Environment(role.Stripe.KeyEnv)) is { } keyProblem)
-            {
-                cli.Error.WriteLine($"serve: {keyProblem}");
-                return ExitCodes.CheckFailed;
-            }
-
-            var ledger = new Ledger.SqliteDatabase(cli.DatabasePath);
-            await ledger.InitializeAsync(ct);
-
-            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.Logging.SetMinimumLevel(cli.Environment("KEYBRAKE_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information);
-            builder.Services.AddKeybrake(manifests, new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment));
-            builder.Services.AddSingleton<ICallerResolver>(new FixedCaller(name));
-            builder.Services.AddRoleTools(role);
-            builder.Services
-                .AddMcpServer(o =>
-                {
-                    o.ServerInfo = McpServerSetup.ServerInfo;
-                    o.ServerInstructions = McpServerSetup.Instructions;
-                })
-                .WithStdioServerTransport();
-
-            using var host = builder.Build();
-            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
-            var registry = host.Services.GetRequiredService<ToolRegistry>();
-            var missing = role.Tools.Keys.Where(t => registry.Find(t) is null).Order().ToList();
-            if (missing.Count > 0)
-            {
-                logger.LogWarning("Role {Role} lists tools this build does not implement yet; they are not published: {Tools}", role.Role, string.Join(", ", missing));
-            }
-
-            logger.LogInformation("Serving agent {Agent} (role {Role}, {Count} tools) over stdio; ledger {Db}", name, role.Role, role.Tools.Count - missing.Count, cli.DatabasePath);
-            // Checked in the background: the client's initialize must not wait for Stripe.
-            var probe = Task.Run(async () =>
-            {
-                foreach (var problem in await new KeyPermissionProbe(host.Services.GetRequiredService<StripeClients>()).FindProblemsAsync(role, ct))
-                {
-                    logger.LogWarning("{Problem}", problem);
-                }
-            }, ct);
-            await host.RunAsync(ct);
-            await probe.ContinueWith(_ => { }, TaskScheduler.Default);
-            return ExitCodes.Success;
+            var database = new Ledger.SqliteDatabase(cli.DatabasePath);
+            await database.InitializeAsync(ct);
+            var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment);
+            return parse.GetValue(agent) is { } name
+                ? await ServeStdioAsync(cli, manifests, options, name, ct)
+                : await ServeHttpAsync(cli, manifests, options, new HttpServerSettings(
+                    parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls, parse.GetValue(origins) ?? [], parse.GetValue(hosts) ?? []), ct);
         });
         return command;
     }
+
+    private static async Task<int> ServeStdioAsync(CliContext cli, ManifestSet manifests, KeybrakeOptions options, string name, CancellationToken ct)
+    {
+        if (manifests.RoleOf(name) is not { } role)
+        {
+            cli.Error.WriteLine($"serve: agent '{name}' is not listed in any manifest in {cli.ManifestsDirectory}");
+            return ExitCodes.CheckFailed;
+        }
+
+        if (StripeKeyCheck.Problem(role, cli.Environment(role.Stripe.KeyEnv)) is { } keyProblem)
+        {
+            cli.Error.WriteLine($"serve: {keyProblem}");
+            return ExitCodes.CheckFailed;
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        ConfigureLogging(builder.Logging, cli);
+        builder.Services.AddKeybrake(manifests, options);
+        builder.Services.AddSingleton<ICallerResolver>(new FixedCaller(name));
+        builder.Services.AddRoleTools(role);
+        builder.Services
+            .AddMcpServer(o =>
+            {
+                o.ServerInfo = McpServerSetup.ServerInfo;
+                o.ServerInstructions = McpServerSetup.Instructions;
+            })
+            .WithStdioServerTransport();
+
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
+        WarnAboutMissingTools(logger, role, host.Services.GetRequiredService<ToolRegistry>());
+        logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.DatabasePath);
+        var probe = ProbeKeysAsync(host.Services, logger, [role], ct);
+        await host.RunAsync(ct);
+        await probe;
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ServeHttpAsync(CliContext cli, ManifestSet manifests, KeybrakeOptions options, HttpServerSettings settings, CancellationToken ct)
+    {
+        var loopback = settings.IsLoopbackOnly;
+        if (!loopback && settings.AllowedHosts.Count == 0)
+        {
+            cli.Error.WriteLine($"serve: {settings.Urls} is not a loopback address; name the Host values clients will use with --allowed-hosts (DNS-rebinding protection)");
+            return ExitCodes.BadUsage;
+        }
+
+        var effective = settings with { AllowedHosts = loopback ? [.. KeybrakeHttpServer.LoopbackHosts, .. settings.AllowedHosts] : settings.AllowedHosts };
+        await using var app = KeybrakeHttpServer.Build(manifests, options, effective, logging => ConfigureLogging(logging, cli));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
+        var registry = app.Services.GetRequiredService<ToolRegistry>();
+        var served = new List<RoleManifest>();
+        foreach (var role in manifests.Roles.Values.OrderBy(r => r.Role, StringComparer.Ordinal))
+        {
+            WarnAboutMissingTools(logger, role, registry);
+            if (StripeKeyCheck.Problem(role, cli.Environment(role.Stripe.KeyEnv)) is { } problem)
+            {
+                logger.LogWarning("{Problem}; calls of this role's agents are refused with 'unavailable'", problem);
+            }
+            else
+            {
+                served.Add(role);
+            }
+        }
+
+        if (!loopback)
+        {
+            logger.LogWarning("Listening on {Urls}, which is reachable from other machines; only bearer tokens stand between them and the tools", settings.Urls);
+        }
+
+        await app.StartAsync(ct);
+        logger.LogInformation("Serving {Count} role(s) over Streamable HTTP at {Urls}/mcp; ledger {Db}", served.Count, string.Join(", ", app.Urls), cli.DatabasePath);
+        var probe = ProbeKeysAsync(app.Services, logger, served, ct);
+        await app.WaitForShutdownAsync(ct);
+        await probe;
+        return ExitCodes.Success;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, CliContext cli)
+    {
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.SetMinimumLevel(cli.Environment("KEYBRAKE_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information);
+        // Request logs of the web stack would repeat every call; the audit log is the record.
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    }
+
+    private static void WarnAboutMissingTools(ILogger logger, RoleManifest role, ToolRegistry registry)
+    {
+        var missing = role.Tools.Keys.Where(t => registry.Find(t) is null).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            logger.LogWarning("Role {Role} lists tools this build does not implement; they are not published: {Tools}", role.Role, string.Join(", ", missing));
+        }
+    }
+
+    // In the background: a client's initialize must not wait for Stripe.
+    private static Task ProbeKeysAsync(IServiceProvider services, ILogger logger, IReadOnlyList<RoleManifest> roles, CancellationToken ct) =>
+        Task.Run(async () =>
+        {
+            var probe = new KeyPermissionProbe(services.GetRequiredService<StripeClients>());
+            foreach (var role in roles)
+            {
+                foreach (var problem in await probe.FindProblemsAsync(role, ct))
+                {
+                    logger.LogWarning("{Problem}", problem);
+                }
+            }
+        }, ct).ContinueWith(_ => { }, TaskScheduler.Default);
 }

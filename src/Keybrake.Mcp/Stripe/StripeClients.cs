@@ -13,10 +13,15 @@ public sealed class StripeClients(StripeConnection connection, Func<string, stri
     /// <summary>The client for a role; the key is read from the role's <c>keyEnv</c>.</summary>
     public StripeClient For(RoleManifest role) => _clients.GetOrAdd(role.Stripe.KeyEnv, keyEnv =>
     {
-        var key = env(keyEnv) ?? throw new InvalidOperationException($"{keyEnv} is not set");
+        var key = env(keyEnv);
+        if (StripeKeyCheck.Problem(role, key) is { } problem)
+        {
+            throw new RoleKeyUnavailableException(problem);
+        }
+
         return new StripeClient(new StripeClientOptions
         {
-            ApiKey = key,
+            ApiKey = key!,
             ApiBase = connection.ApiBase?.ToString().TrimEnd('/'),
             HttpClient = new SystemNetHttpClient(_http, connection.MaxNetworkRetries),
         });
@@ -24,3 +29,6 @@ public sealed class StripeClients(StripeConnection connection, Func<string, stri
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>The role's key is missing or of the wrong kind; its calls are refused until an operator fixes it.</summary>
+public sealed class RoleKeyUnavailableException(string message) : Exception(message);

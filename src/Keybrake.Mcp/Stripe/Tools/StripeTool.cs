@@ -33,6 +33,10 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         {
             return Resolution.Refused(StripeFailures.ToDenial(ex, call.Role.Role));
         }
+        catch (RoleKeyUnavailableException ex)
+        {
+            return Resolution.Refused(new Denial(DenialCodes.Unavailable, $"{Name} is unavailable: {ex.Message}"));
+        }
         catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
         {
             // Only reads were sent: nothing can have moved, so this is a plain refusal.
@@ -49,6 +53,10 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         catch (StripeException ex)
         {
             return new ExecutionResult.Failed(StripeFailures.ToDenial(ex, call.Role.Role), ex.StripeResponse?.RequestId);
+        }
+        catch (RoleKeyUnavailableException ex)
+        {
+            return new ExecutionResult.Failed(new Denial(DenialCodes.Unavailable, $"{Name} is unavailable: {ex.Message}"), null);
         }
         catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
         {

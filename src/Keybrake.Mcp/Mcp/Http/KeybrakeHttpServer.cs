@@ -1,0 +1,90 @@
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Manifests;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
+
+namespace Keybrake.Mcp.Mcp.Http;
+
+/// <summary>
+/// One Streamable HTTP server for many agents at <c>/mcp</c>: bearer tokens name the agent, each session sees only
+/// its role's tools, and the ledger's revocations apply on every request.
+/// </summary>
+public static class KeybrakeHttpServer
+{
+    public static WebApplication Build(ManifestSet manifests, KeybrakeOptions options, HttpServerSettings settings, Action<ILoggingBuilder> logging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // appsettings files or ASPNETCORE_ variables of the working folder must not reconfigure a security boundary.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.Logging.ClearProviders();
+        logging(builder.Logging);
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = HttpServerSettings.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+
+        builder.Services.AddKeybrake(manifests, options);
+        builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
+        builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
+        builder.Services.Configure<HostFilteringOptions>(o =>
+        {
+            o.AllowedHosts = [.. settings.AllowedHosts];
+            o.AllowEmptyHosts = false;
+        });
+        builder.Services.AddAuthentication(AgentTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services
+            .AddMcpServer(o =>
+            {
+                o.ServerInfo = McpServerSetup.ServerInfo;
+                o.ServerInstructions = McpServerSetup.Instructions;
+            })
+            .WithHttpTransport(o =>
+            {
+                // Sessions for clients that initialize (tools/list_changed and elicitation need them); per-request
+                // service for 2026-07-28 clients, which have no sessions.
+                o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
+                o.ConfigureSessionOptions = (http, serverOptions, _) =>
+                {
+                    var agent = http.User.Identity?.Name;
+                    var source = http.RequestServices.GetRequiredService<ManifestSource>();
+                    serverOptions.ToolCollection = [];
+                    if (agent is not null && source.Current.RoleOf(agent) is { } role)
+                    {
+                        foreach (var tool in McpServerSetup.ToolsFor(role, http.RequestServices.GetRequiredService<ToolRegistry>()))
+                        {
+                            serverOptions.ToolCollection.Add(tool);
+                        }
+                    }
+
+                    McpServerSetup.RefuseOtherTools(serverOptions);
+                    return Task.CompletedTask;
+                };
+            });
+
+        var app = builder.Build();
+        app.UseHostFiltering();
+        var origins = app.Services.GetRequiredService<OriginPolicy>();
+        app.Use((context, next) => origins.InvokeAsync(context, next));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapMcp("/mcp").RequireAuthorization();
+        return app;
+    }
+
+    /// <summary>Hosts a loopback-bound server answers to: the names that resolve to it, nothing a rebinding attacker controls.</summary>
+    public static IReadOnlyList<string> LoopbackHosts => ["localhost", "127.0.0.1", "[::1]"];
+}
