@@ -152,15 +152,45 @@ public static class StripeSchemas
         ["created"] = Prop("integer"),
     };
 
-    /// <summary>Wraps properties into an object schema.</summary>
-    public static JsonObject ObjectOf(JsonObject properties, params string[] required) => Tools.ToolSchemas.Object(properties, required) is var schema
-        ? RemoveAdditional(schema)
-        : schema;
-
-    // Outputs may grow fields over time; only inputs are closed.
-    private static JsonObject RemoveAdditional(JsonObject schema)
+    /// <summary>
+    /// The output schema of a tool: its success shape, or the contract's error shape. Clients such as the official
+    /// TypeScript SDK validate <c>structuredContent</c> against it on every result, refusals included.
+    /// </summary>
+    public static JsonObject ObjectOf(JsonObject properties, params string[] required)
     {
-        schema.Remove("additionalProperties");
+        properties["error"] = ErrorShape();
+        var schema = new JsonObject { ["type"] = "object", ["properties"] = properties };
+        if (required.Length > 0)
+        {
+            schema["anyOf"] = new JsonArray(
+                new JsonObject { ["required"] = new JsonArray([.. required.Select(r => (JsonNode)r)]) },
+                new JsonObject { ["required"] = new JsonArray("error") });
+        }
+
         return schema;
     }
+
+    /// <summary>An item of a list: the object's shape alone.</summary>
+    public static JsonObject ItemOf(JsonObject properties, params string[] required)
+    {
+        var schema = new JsonObject { ["type"] = "object", ["properties"] = properties };
+        if (required.Length > 0)
+        {
+            schema["required"] = new JsonArray([.. required.Select(r => (JsonNode)r)]);
+        }
+
+        return schema;
+    }
+
+    private static JsonObject ErrorShape() => new()
+    {
+        ["type"] = "object",
+        ["description"] = "Present when the call was refused or failed (isError): code is one of the contract's refusal codes.",
+        ["properties"] = new JsonObject
+        {
+            ["code"] = Prop("string"),
+            ["message"] = Prop("string"),
+        },
+        ["required"] = new JsonArray("code", "message"),
+    };
 }

@@ -38,7 +38,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
     {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ObjectOf(StripeSchemas.Customer(), "id") },
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Customer(), "id") },
         ["has_more"] = Prop("boolean"),
     }, "data", "has_more");
 

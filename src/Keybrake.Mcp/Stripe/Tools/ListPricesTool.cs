@@ -29,7 +29,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
     {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ObjectOf(StripeSchemas.Price(), "id") },
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Price(), "id") },
         ["has_more"] = Prop("boolean"),
     }, "data", "has_more");
 

@@ -43,7 +43,7 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
     {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ObjectOf(StripeSchemas.Refund(), "id") },
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Refund(), "id") },
         ["has_more"] = Prop("boolean"),
     }, "data", "has_more");
 

@@ -72,7 +72,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
     {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ObjectOf(ItemSchema(), "id") },
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(ItemSchema(), "id") },
         ["has_more"] = Prop("boolean"),
     }, "data", "has_more");
 
