@@ -6,6 +6,7 @@ using Keybrake.Mcp.Stripe;
 using Keybrake.Mcp.Stripe.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Keybrake.Mcp;
 
@@ -49,6 +50,14 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
+        services.AddSingleton(sp => new Reconciler(
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ToolRegistry>(), sp.GetRequiredService<ManifestSource>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())
+        {
+            Grace = int.TryParse(options.Environment("KEYBRAKE_RECONCILE_GRACE_SECONDS"), out var seconds) && seconds >= 0
+                ? TimeSpan.FromSeconds(seconds)
+                : Reconciler.DefaultGrace,
+        });
         services.AddSingleton<GovernancePipeline>();
         return services;
     }

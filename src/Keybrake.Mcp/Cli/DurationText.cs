@@ -7,7 +7,7 @@ public static class DurationText
 {
     public static TimeSpan? TryParse(string? text)
     {
-        if (text is not { Length: >= 2 } || !long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0)
+        if (text is not { Length: >= 2 } || !long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 0)
         {
             return null;
         }

@@ -28,6 +28,7 @@ public static class KeybrakeCli
             ValidateCommand.Create(Context),
             KeysCommand.Create(Context),
             TokenCommand.Create(Context),
+            ReconcileCommand.Create(Context),
         };
 
         var parsed = root.Parse(args);

@@ -84,7 +84,7 @@ public static class ServeCommand
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
         WarnAboutMissingTools(logger, role, host.Services.GetRequiredService<ToolRegistry>());
         logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.DatabasePath);
-        var probe = ProbeKeysAsync(host.Services, logger, [role], ct);
+        var probe = StartupChecksAsync(host.Services, logger, [role], ct);
         await host.RunAsync(ct);
         await probe;
         return ExitCodes.Success;
@@ -124,7 +124,7 @@ public static class ServeCommand
 
         await app.StartAsync(ct);
         logger.LogInformation("Serving {Count} role(s) over Streamable HTTP at {Urls}/mcp; ledger {Db}", served.Count, string.Join(", ", app.Urls), cli.DatabasePath);
-        var probe = ProbeKeysAsync(app.Services, logger, served, ct);
+        var probe = StartupChecksAsync(app.Services, logger, served, ct);
         await app.WaitForShutdownAsync(ct);
         await probe;
         return ExitCodes.Success;
@@ -147,8 +147,9 @@ public static class ServeCommand
         }
     }
 
-    // In the background: a client's initialize must not wait for Stripe.
-    private static Task ProbeKeysAsync(IServiceProvider services, ILogger logger, IReadOnlyList<RoleManifest> roles, CancellationToken ct) =>
+    // In the background: a client's initialize must not wait for Stripe. Checks the keys, then settles calls a
+    // previous run left unknown (a crash between Stripe's answer and the ledger's completion).
+    private static Task StartupChecksAsync(IServiceProvider services, ILogger logger, IReadOnlyList<RoleManifest> roles, CancellationToken ct) =>
         Task.Run(async () =>
         {
             var probe = new KeyPermissionProbe(services.GetRequiredService<StripeClients>());
@@ -159,5 +160,11 @@ public static class ServeCommand
                     logger.LogWarning("{Problem}", problem);
                 }
             }
-        }, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+
+            var reports = await services.GetRequiredService<Reconciler>().ReconcileAllAsync([.. roles.Select(r => r.Role)], null, ct);
+            if (reports.Count > 0)
+            {
+                logger.LogInformation("Reconciled {Count} call(s) left unknown by an earlier run", reports.Count(r => r.Result != "unknown"));
+            }
+        }, ct).ContinueWith(t => { if (t.Exception is { } ex) { logger.LogError(ex.InnerException, "Start-up checks failed"); } }, TaskScheduler.Default);
 }

@@ -15,6 +15,7 @@ public sealed class GovernancePipeline(
     ToolRegistry tools,
     IdentifyAgentCheck identify,
     ILedger ledger,
+    Reconciler reconciler,
     TimeProvider time,
     ILogger<GovernancePipeline> logger)
 {
@@ -86,6 +87,12 @@ public sealed class GovernancePipeline(
 
         // 3. Resolve what the call touches and moves, then check record scope and amount constraints.
         var resolved = await operation.ResolveAsync(invocation, ct);
+        if (operation.Effect != ToolEffect.Read && resolved.Denial is null && resolved.Object is { } touched && await SettleEarlierAsync(touched, ct))
+        {
+            // An earlier call on this object had an unknown outcome and is now settled: what it holds may have changed.
+            resolved = await operation.ResolveAsync(invocation, ct);
+        }
+
         var refusal = resolved.Denial
             ?? ScopeCheck.Check(who.Role, resolved)
             ?? AmountCheck.Check(toolName, who.Role, who.Grant, resolved);
@@ -199,8 +206,8 @@ public sealed class GovernancePipeline(
                 break;
             case ExecutionResult.Unknown unknown:
                 var denial = new Denial(DenialCodes.OutcomeUnknown,
-                    $"{unknown.Message}: Stripe did not answer after the request was sent. The money stays held until reconciled; " +
-                    "retry with the same arguments (and request_id) to learn the outcome — it will not move money twice").With("call_id", callId);
+                    $"{unknown.Message}. The money stays held until the call is reconciled; " +
+                    "retry with the same arguments (and request_id) to learn the outcome: it will not move money twice").With("call_id", callId);
                 response = ToolResponse.Error(denial);
                 completion = new CallCompletion
                 {
@@ -222,6 +229,20 @@ public sealed class GovernancePipeline(
         }
 
         return response;
+    }
+
+    private async Task<bool> SettleEarlierAsync(string stripeObject, CancellationToken ct)
+    {
+        try
+        {
+            return await reconciler.ReconcileObjectAsync(stripeObject, ct);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            // The reservation step below fails closed on its own; nothing to add here.
+            logger.LogWarning(ex, "Could not look for unsettled calls on {Object}", stripeObject);
+            return false;
+        }
     }
 
     private async Task<ToolResponse> DenyAsync(string callId, CallIdentity who, string tool, string arguments, Denial denial, CancellationToken ct)

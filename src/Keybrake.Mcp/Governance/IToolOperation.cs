@@ -30,6 +30,12 @@ public interface IToolOperation
     /// <summary>Reads what the policy needs: the customer behind the record and the money the call would move.</summary>
     Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct);
 
+    /// <summary>
+    /// Asks Stripe what became of an earlier call whose outcome was unknown, without sending it again: by the
+    /// <c>keybrake_call</c> metadata stamped on the object, or by the object's state.
+    /// </summary>
+    Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, CancellationToken ct);
+
     /// <summary>Performs the call. <paramref name="resolved"/> is null when re-sending an earlier request whose outcome was unknown.</summary>
     Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct);
 }

@@ -29,6 +29,9 @@ public interface ILedger
     /// <summary>Settles or releases the call's hold and completes its audit row, in one transaction.</summary>
     Task CompleteCallAsync(CallCompletion completion, CancellationToken ct);
 
+    /// <summary>Calls whose outcome is unknown that started before the given time, optionally only those on one Stripe object.</summary>
+    Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct);
+
     /// <summary>Writes a refusal to the audit log.</summary>
     Task RecordDenialAsync(DeniedCall denial, CancellationToken ct);
 

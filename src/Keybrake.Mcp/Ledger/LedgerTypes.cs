@@ -50,6 +50,10 @@ public sealed record CallCompletion
     public string? Currency { get; init; }
     public string? Object { get; init; }
     public string? StripeRequestId { get; init; }
+
+    /// <summary>Settle the hold at the amount held (when Stripe's answer does not state the money, e.g. a reconciled invoice payment).</summary>
+    public bool SettleAsHeld { get; init; }
+
     public required long DurationMs { get; init; }
     public string? Result { get; init; }
 }

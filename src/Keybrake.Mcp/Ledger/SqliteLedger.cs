@@ -144,6 +144,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         {
             // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
         }
+        else if (c.SettleAsHeld && c.MovedMinor is null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE spend SET state = 'settled' WHERE call_id = @CallId", new { c.CallId }, tx, cancellationToken: ct));
+        }
         else if (c.MovedMinor is { } moved)
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -157,11 +162,21 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE audit SET outcome = @Outcome, code = @Code, message = @Message, amount = @MovedMinor, " +
+            "UPDATE audit SET outcome = @Outcome, code = @Code, message = @Message, " +
+            "amount = CASE WHEN @SettleAsHeld AND @MovedMinor IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @MovedMinor END, " +
             "currency = COALESCE(@Currency, currency), object = COALESCE(@Object, object), stripe_request_id = @StripeRequestId, " +
             "duration_ms = @DurationMs, result = @Result WHERE call_id = @CallId",
             c, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
+            $"SELECT {AuditColumns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before AND (@stripeObject IS NULL OR object = @stripeObject) ORDER BY id",
+            new { stripeObject, before = startedBefore.ToUnixTimeMilliseconds() }, cancellationToken: ct));
+        return [.. rows.Select(r => r.ToRecord())];
     }
 
     public async Task RecordDenialAsync(DeniedCall d, CancellationToken ct)

@@ -10,6 +10,9 @@ public sealed class StripeClients(StripeConnection connection, Func<string, stri
     private readonly ConcurrentDictionary<string, StripeClient> _clients = new();
     private readonly HttpClient _http = new() { Timeout = connection.Timeout };
 
+    /// <summary>Retries of "not now" answers, shared by every tool.</summary>
+    public StripeRetry Retry { get; } = new(connection, TimeProvider.System);
+
     /// <summary>The client for a role; the key is read from the role's <c>keyEnv</c>.</summary>
     public StripeClient For(RoleManifest role) => _clients.GetOrAdd(role.Stripe.KeyEnv, keyEnv =>
     {

@@ -45,6 +45,10 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public JsonObject OutputSchema() => new() { ["type"] = "object" };
 
+    public Func<Ledger.AuditRecord, Reconciliation> Reconcile { get; set; } = _ => new Reconciliation.StillUnknown("fake");
+
+    public Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, CancellationToken ct) => Task.FromResult(Reconcile(call));
+
     public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult(Resolve(call));
 
     public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)

@@ -21,7 +21,9 @@ public sealed class PipelineFixture : IDisposable
         Database.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         Ledger = new SqliteLedger(Database, Clock);
         Manifests = new ManifestSource(Roles.Set(role));
-        Pipeline = new GovernancePipeline(new ToolRegistry([Operation]), new IdentifyAgentCheck(Manifests, Ledger), Ledger, Clock, NullLogger<GovernancePipeline>.Instance);
+        var registry = new ToolRegistry([Operation]);
+        Reconciler = new Reconciler(Ledger, registry, Manifests, Clock, NullLogger<Reconciler>.Instance);
+        Pipeline = new GovernancePipeline(registry, new IdentifyAgentCheck(Manifests, Ledger), Ledger, Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
     }
 
     public FakeOperation Operation { get; }
@@ -35,6 +37,8 @@ public sealed class PipelineFixture : IDisposable
     public ManifestSource Manifests { get; }
 
     public GovernancePipeline Pipeline { get; }
+
+    public Reconciler Reconciler { get; }
 
     public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null) =>
         Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None);

@@ -40,6 +40,15 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
         ["request_id"] = RequestId(),
     }, "subscription");
 
+    protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        // Cancelling now is a DELETE, which carries no metadata: a canceled subscription is the evidence.
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        return subscription.Status == "canceled"
+            ? new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id)
+            : await BySubscriptionStampAsync(call, stripe, ct);
+    }
+
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Subscription()), "id", "status", "cancel_at_period_end");
 
     protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution)

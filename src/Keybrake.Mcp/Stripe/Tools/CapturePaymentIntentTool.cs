@@ -53,6 +53,14 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
         return resolution with { Moves = new MoneyAmount(requested ?? intent.AmountCapturable, currency) };
     }
 
+    protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        return intent.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId
+            ? new Reconciliation.Happened(StripeJson.PaymentIntent(intent), new MoneyAmount(intent.AmountReceived, Currency.Get(intent.Currency)), intent.Id)
+            : new Reconciliation.DidNotHappen($"payment intent {intent.Id} is '{intent.Status}' and does not carry call {call.CallId}");
+    }
+
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var intent = await stripe.V1.PaymentIntents.CaptureAsync(Arg(call, "payment_intent")!, new PaymentIntentCaptureOptions

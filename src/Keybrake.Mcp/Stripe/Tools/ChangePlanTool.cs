@@ -79,6 +79,9 @@ public sealed class ChangePlanTool(StripeClients clients) : StripeTool(clients)
         };
     }
 
+    protected override Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
+        BySubscriptionStampAsync(call, stripe, ct);
+
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var itemId = resolved?.Prefetched as string

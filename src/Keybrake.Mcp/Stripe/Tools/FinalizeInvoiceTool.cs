@@ -25,6 +25,8 @@ public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(cli
         ["request_id"] = RequestId(),
     }, "invoice");
 
+    protected override string StatusAfter => "open";
+
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Invoice()), "id", "status", "currency", "amount_remaining");
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>

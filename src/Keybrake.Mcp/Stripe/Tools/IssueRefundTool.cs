@@ -93,6 +93,19 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         return resolution with { Moves = new MoneyAmount(requested ?? refundable, currency) };
     }
 
+    protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        // Refunds carry keybrake_call: among the payment's refunds, ours is the one stamped with this call.
+        var refunds = await stripe.V1.Refunds.ListAsync(new RefundListOptions
+        {
+            PaymentIntent = Arg(call, "payment_intent"), Charge = Arg(call, "charge"), Limit = 100,
+        }, cancellationToken: ct);
+        var ours = refunds.Data.FirstOrDefault(r => r.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId);
+        return ours is null
+            ? new Reconciliation.DidNotHappen($"no refund of {Arg(call, "payment_intent") ?? Arg(call, "charge")} carries call {call.CallId}")
+            : new Reconciliation.Happened(StripeJson.Refund(ours), new MoneyAmount(ours.Status is "failed" or "canceled" ? 0 : ours.Amount, Currency.Get(ours.Currency)), ours.Id);
+    }
+
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var metadata = Stamp(keys);

@@ -25,6 +25,8 @@ public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : Invoic
         ["request_id"] = RequestId(),
     }, "invoice");
 
+    protected override string StatusAfter => "uncollectible";
+
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Invoice()), "id", "status", "currency", "amount_remaining");
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>

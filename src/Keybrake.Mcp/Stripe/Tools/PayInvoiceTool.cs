@@ -32,6 +32,8 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
         ["request_id"] = RequestId(),
     }, "invoice");
 
+    protected override string StatusAfter => "paid";
+
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Invoice()), "id", "status", "currency", "amount_paid");
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)

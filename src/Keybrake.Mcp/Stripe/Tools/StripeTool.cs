@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Stripe;
 
@@ -27,7 +28,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await ResolveCoreAsync(call, Client(call), ct);
+            return await clients.Retry.RunAsync(() => ResolveCoreAsync(call, Client(call), ct), ct);
         }
         catch (StripeException ex)
         {
@@ -48,7 +49,12 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await ExecuteCoreAsync(call, resolved, keys, Client(call), ct);
+            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, resolved, keys, Client(call), ct), ct);
+        }
+        catch (StripeException ex) when (Effect != ToolEffect.Read && StripeRetry.MayHaveApplied(ex))
+        {
+            // Stripe failed on its side after the retries: it may have applied the change, so the hold stays.
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe answered {(int)ex.HttpStatusCode} after {clients.Retry.MaxRetries} retries");
         }
         catch (StripeException ex)
         {
@@ -65,8 +71,48 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
                 return new ExecutionResult.Failed(new Denial(DenialCodes.Unavailable, $"{Name}: Stripe did not answer; nothing was changed, try again"), null);
             }
 
-            return new ExecutionResult.Unknown($"{Name} ({keys.CallId})");
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): no answer from Stripe after the request was sent");
         }
+    }
+
+    public async Task<Reconciliation> ReconcileAsync(AuditRecord record, RoleManifest role, CancellationToken ct)
+    {
+        if (Effect == ToolEffect.Read)
+        {
+            return new Reconciliation.DidNotHappen("a read: nothing was changed or moved");
+        }
+
+        var arguments = JsonNode.Parse(record.Arguments) as JsonObject ?? [];
+        var call = new ToolInvocation(record.CallId, record.Agent, role, role.Tools.GetValueOrDefault(Name) ?? new ToolGrant(), arguments);
+        try
+        {
+            return await clients.Retry.RunAsync(() => ReconcileCoreAsync(call, Client(call), ct), ct);
+        }
+        catch (StripeException ex)
+        {
+            return new Reconciliation.StillUnknown($"Stripe refused the lookup: {StripeFailures.Scrub(ex.StripeError?.Message ?? ex.Message)}");
+        }
+        catch (RoleKeyUnavailableException ex)
+        {
+            return new Reconciliation.StillUnknown(ex.Message);
+        }
+        catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
+        {
+            return new Reconciliation.StillUnknown("Stripe did not answer the lookup");
+        }
+    }
+
+    /// <summary>Looks at Stripe for the effect of an earlier call (its id is <c>call.CallId</c>). Tools that cannot tell say so.</summary>
+    protected virtual Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
+        Task.FromResult<Reconciliation>(new Reconciliation.StillUnknown($"{Name} cannot be reconciled automatically; check call {call.CallId} in Stripe's dashboard"));
+
+    /// <summary>Reconciles a call that stamps the subscription it changes: the stamp says whether it landed.</summary>
+    protected static async Task<Reconciliation> BySubscriptionStampAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        return subscription.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId
+            ? new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id)
+            : new Reconciliation.DidNotHappen($"subscription {subscription.Id} does not carry call {call.CallId}");
     }
 
     /// <summary>Reads the record(s) the policy needs.</summary>

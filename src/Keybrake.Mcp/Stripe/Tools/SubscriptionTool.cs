@@ -27,6 +27,9 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
         return Check(call, subscription, resolution);
     }
 
+    protected override Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
+        BySubscriptionStampAsync(call, stripe, ct);
+
     /// <summary>The tool's own preconditions; returns the resolution, refused or with the money it will move.</summary>
     protected abstract Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution);
 

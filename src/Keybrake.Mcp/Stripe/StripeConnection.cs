@@ -1,7 +1,9 @@
 namespace Keybrake.Mcp.Stripe;
 
 /// <summary>How to reach Stripe: the API base (a local double in tests), the per-request timeout and Stripe.net's retries.</summary>
-public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNetworkRetries)
+/// <param name="MaxRetries">Our own retries of 429, 409 and 5xx answers, on the same idempotency key.</param>
+/// <param name="RetryBaseDelay">First backoff of those retries; it doubles each time, with jitter.</param>
+public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNetworkRetries, int MaxRetries = 3, TimeSpan RetryBaseDelay = default)
 {
     /// <summary>Environment variable that points every Stripe call at another base URL.</summary>
     public const string ApiBaseVariable = "KEYBRAKE_STRIPE_API_BASE";
@@ -13,6 +15,7 @@ public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNet
             ? TimeSpan.FromMilliseconds(ms)
             : TimeSpan.FromSeconds(30);
         var retries = int.TryParse(env("KEYBRAKE_STRIPE_MAX_RETRIES"), out var r) && r >= 0 ? r : 2;
-        return new StripeConnection(apiBase, timeout, retries);
+        var baseDelay = int.TryParse(env("KEYBRAKE_STRIPE_RETRY_BASE_MS"), out var b) && b >= 0 ? TimeSpan.FromMilliseconds(b) : TimeSpan.FromMilliseconds(250);
+        return new StripeConnection(apiBase, timeout, retries, MaxRetries: 3, RetryBaseDelay: baseDelay);
     }
 }
