@@ -65,6 +65,7 @@ public sealed class StripeWorld : IAsyncDisposable
         ["KEYBRAKE_DB"] = DatabasePath,
         ["KEYBRAKE_STRIPE_TIMEOUT_MS"] = timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["KEYBRAKE_STRIPE_MAX_RETRIES"] = "0",
+        ["KEYBRAKE_STRIPE_RETRY_BASE_MS"] = "20",
         ["HOME"] = _dir.Path,
         ["KEYBRAKE_STRIPE_KEY_BILLING"] = BillingKey,
     };
