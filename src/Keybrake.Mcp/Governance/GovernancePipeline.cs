@@ -13,6 +13,7 @@ namespace Keybrake.Mcp.Governance;
 /// </summary>
 public sealed class GovernancePipeline(
     ToolRegistry tools,
+    ManifestSource manifests,
     IdentifyAgentCheck identify,
     ILedger ledger,
     Reconciler reconciler,
@@ -39,7 +40,7 @@ public sealed class GovernancePipeline(
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
         {
-            return Unavailable(ex);
+            return await UnavailableAsync(ex, agent, toolName, arguments, ct);
         }
 
         var identity = new CallIdentity(agent, who.Role.Role);
@@ -82,7 +83,7 @@ public sealed class GovernancePipeline(
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
         {
-            return Unavailable(ex);
+            return await UnavailableAsync(ex, agent, toolName, arguments, ct);
         }
 
         // 3. Resolve what the call touches and moves, then check record scope and amount constraints.
@@ -122,7 +123,7 @@ public sealed class GovernancePipeline(
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
         {
-            return Unavailable(ex);
+            return await UnavailableAsync(ex, agent, toolName, arguments, ct);
         }
 
         switch (decision)
@@ -261,9 +262,31 @@ public sealed class GovernancePipeline(
         return response;
     }
 
-    private ToolResponse Unavailable(Exception ex)
+    private async Task<ToolResponse> UnavailableAsync(Exception ex, string agent, string toolName, JsonObject arguments, CancellationToken ct)
     {
-        logger.LogError(ex, "Ledger unavailable; refusing the call before it reaches Stripe");
+        logger.LogError(ex, "Ledger unavailable; refusing {Tool} for {Agent} before it reaches Stripe", toolName, agent);
+        if (manifests.Current.RoleOf(agent) is { ReadsWithoutLedger: true } role
+            && role.Tools.TryGetValue(toolName, out var grant)
+            && tools.Find(toolName) is { Effect: ToolEffect.Read } read
+            && ArgumentValidator.Validate(read.InputSchema(role, grant), arguments).Count == 0)
+        {
+            // The operator chose availability for this role's reads: scope still applies; only the audit row is missing.
+            logger.LogWarning("Serving read {Tool} for {Agent} without an audit row (readsWithoutLedger)", toolName, agent);
+            var invocation = new ToolInvocation($"call_{Guid.NewGuid():N}", agent, role, grant, arguments);
+            var resolved = await read.ResolveAsync(invocation, ct);
+            if ((resolved.Denial ?? ScopeCheck.Check(role, resolved)) is { } refusal)
+            {
+                return ToolResponse.Error(refusal);
+            }
+
+            return await ExecuteAsync(read, invocation, resolved, new ExecutionKeys($"kb_{invocation.CallId}", invocation.CallId, agent), ct) switch
+            {
+                ExecutionResult.Succeeded ok => new ToolResponse(false, ok.Result),
+                ExecutionResult.Failed failed => ToolResponse.Error(failed.Denial),
+                _ => ToolResponse.Error(new Denial(DenialCodes.Unavailable, $"{toolName}: Stripe did not answer; try again")),
+            };
+        }
+
         return ToolResponse.Error(new Denial(DenialCodes.Unavailable,
             "the audit ledger is unavailable, so the call was refused before reaching Stripe; try again shortly"));
     }

@@ -7,19 +7,24 @@ namespace Keybrake.Mcp.Ledger;
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
+    private readonly string _createConnectionString;
 
     public SqliteDatabase(string path, TimeSpan? busyTimeout = null)
     {
         Path = System.IO.Path.GetFullPath(path);
         BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5);
-        _connectionString = new SqliteConnectionStringBuilder
+        var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            // After initialization the file must exist: a ledger deleted under a running server is an error, not a fresh start.
+            Mode = SqliteOpenMode.ReadWrite,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
             DefaultTimeout = (int)Math.Ceiling(BusyTimeout.TotalSeconds),
-        }.ToString();
+        };
+        _connectionString = builder.ToString();
+        builder.Mode = SqliteOpenMode.ReadWriteCreate;
+        _createConnectionString = builder.ToString();
     }
 
     /// <summary>Absolute path of the database file.</summary>
@@ -29,9 +34,17 @@ public sealed class SqliteDatabase
     public TimeSpan BusyTimeout { get; }
 
     /// <summary>Opens a pooled connection with the per-connection settings applied.</summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    public Task<SqliteConnection> OpenAsync(CancellationToken ct) => OpenAsync(_connectionString, ct);
+
+    private async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken ct)
     {
-        var connection = new SqliteConnection(_connectionString);
+        // A pooled connection keeps writing to a file that was deleted or replaced; check the path still holds the ledger.
+        if (connectionString == _connectionString && !File.Exists(Path))
+        {
+            throw new IOException($"the ledger file {Path} is missing");
+        }
+
+        var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         await connection.ExecuteAsync($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
         return connection;
@@ -46,7 +59,7 @@ public sealed class SqliteDatabase
             Directory.CreateDirectory(folder);
         }
 
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await OpenAsync(_createConnectionString, ct);
         // WAL lets readers (the CLI, other servers) proceed while one process writes.
         await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);

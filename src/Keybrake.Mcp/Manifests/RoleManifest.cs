@@ -23,6 +23,9 @@ public sealed record RoleManifest
     /// <summary>Removes personal data (email, phone, addresses, card details beyond brand and last4) from read results.</summary>
     public bool RedactPersonalData { get; init; }
 
+    /// <summary>Lets read tools keep answering, unaudited, while the ledger is unavailable. Money-moving calls never do.</summary>
+    public bool ReadsWithoutLedger { get; init; }
+
     /// <summary>Money limits over rolling windows; empty means the role's money is not capped by budget.</summary>
     public ImmutableArray<Budget> Budgets { get; init; } = [];
 

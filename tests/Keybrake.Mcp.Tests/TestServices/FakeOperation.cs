@@ -23,12 +23,14 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
     public Func<ToolInvocation, Resolution> Resolve { get; set; } = call => new Resolution
     {
         Object = "pi_fake", Scoped = true, Customer = "cus_A", Action = "refund",
-        Moves = new MoneyAmount(call.Arguments["amount"]?.GetValue<long>() ?? 1000, Currency.Get("usd")),
+        Moves = new MoneyAmount(Amount(call), Currency.Get("usd")),
     };
 
     public Func<ToolInvocation, ExecutionKeys, ExecutionResult> Execute { get; set; } = (call, keys) =>
-        new ExecutionResult.Succeeded(new JsonObject { ["id"] = $"re_{keys.CallId[5..15]}", ["amount"] = call.Arguments["amount"]?.GetValue<long>() ?? 1000 },
-            new MoneyAmount(call.Arguments["amount"]?.GetValue<long>() ?? 1000, Currency.Get("usd")), "re_x", "req_x");
+        new ExecutionResult.Succeeded(new JsonObject { ["id"] = $"re_{keys.CallId[5..15]}", ["amount"] = Amount(call) },
+            new MoneyAmount(Amount(call), Currency.Get("usd")), "re_x", "req_x");
+
+    private static long Amount(ToolInvocation call) => JsonNumbers.TryGetInt64(call.Arguments["amount"], out var amount) ? amount : 1000;
 
     public List<ExecutionKeys> Executed { get; } = [];
 
@@ -45,9 +47,9 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public JsonObject OutputSchema() => new() { ["type"] = "object" };
 
-    public Func<Ledger.AuditRecord, Reconciliation> Reconcile { get; set; } = _ => new Reconciliation.StillUnknown("fake");
+    public Func<Keybrake.Mcp.Ledger.AuditRecord, Reconciliation> Reconcile { get; set; } = _ => new Reconciliation.StillUnknown("fake");
 
-    public Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, CancellationToken ct) => Task.FromResult(Reconcile(call));
+    public Task<Reconciliation> ReconcileAsync(Keybrake.Mcp.Ledger.AuditRecord call, RoleManifest role, CancellationToken ct) => Task.FromResult(Reconcile(call));
 
     public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult(Resolve(call));
 

@@ -23,7 +23,7 @@ public sealed class PipelineFixture : IDisposable
         Manifests = new ManifestSource(Roles.Set(role));
         var registry = new ToolRegistry([Operation]);
         Reconciler = new Reconciler(Ledger, registry, Manifests, Clock, NullLogger<Reconciler>.Instance);
-        Pipeline = new GovernancePipeline(registry, new IdentifyAgentCheck(Manifests, Ledger), Ledger, Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
+        Pipeline = new GovernancePipeline(registry, Manifests, new IdentifyAgentCheck(Manifests, Ledger), Ledger, Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
     }
 
     public FakeOperation Operation { get; }

@@ -4,7 +4,7 @@ namespace Keybrake.Mcp.Manifests.Reading;
 internal static class ManifestFields
 {
     public static readonly string[] Root =
-        ["$schema", "role", "description", "stripe", "agents", "customers", "redactPersonalData", "budgets", "rateLimits", "approvals", "tools"];
+        ["$schema", "role", "description", "stripe", "agents", "customers", "redactPersonalData", "readsWithoutLedger", "budgets", "rateLimits", "approvals", "tools"];
 
     public static readonly string[] Stripe = ["keyEnv", "mode", "allowSecretKey"];
 

@@ -25,6 +25,7 @@ internal static class RoleManifestReader
             document.Required("agents", "add \"agents\": [\"<agent-name>\"], the agents that act in this role"), diagnostics);
         var customers = CustomersSectionReader.Read(document.Optional("customers"), diagnostics);
         var redact = ManifestValues.Bool(document.Optional("redactPersonalData"), diagnostics, "redactPersonalData");
+        var readsWithoutLedger = ManifestValues.Bool(document.Optional("readsWithoutLedger"), diagnostics, "readsWithoutLedger");
         var (budgets, budgetsComplete) = BudgetsSectionReader.Read(document.Optional("budgets"), diagnostics);
         var rateLimits = RateLimitsSectionReader.Read(document.Optional("rateLimits"), diagnostics);
         var approvals = ApprovalsSectionReader.Read(document.Optional("approvals"), diagnostics);
@@ -39,6 +40,7 @@ internal static class RoleManifestReader
             Agents = [.. agents.Select(a => a.Text)],
             Customers = customers,
             RedactPersonalData = redact ?? false,
+            ReadsWithoutLedger = readsWithoutLedger ?? false,
             Budgets = budgets,
             RateLimits = rateLimits,
             Tools = tools,
