@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Money;
@@ -16,7 +15,10 @@ public static class AuditCommand
         var since = new Option<string?>("--since") { Description = "Only calls in the last DURATION, e.g. 30m, 24h, 7d." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line (DESIGN.md 3.4 fields)." };
         var limit = new Option<int?>("--limit") { Description = "At most this many of the newest records." };
-        var command = new Command("audit", "Show the audit log, newest last.") { agent, since, json, limit };
+        var command = new Command("audit", "Show the audit log, newest last.")
+        {
+            agent, since, json, limit, AuditChainCommands.Verify(context), AuditChainCommands.Export(context),
+        };
         command.Validators.Add(result =>
         {
             if (result.GetValue(since) is { } text && DurationText.TryParse(text) is null)
@@ -52,26 +54,13 @@ public static class AuditCommand
         return command;
     }
 
-    /// <summary>The contract's JSON form of one record.</summary>
-    public static JsonObject ToJson(AuditRecord r) => new()
+    /// <summary>The contract's JSON form of one record, plus <c>hash</c>: its latest audit chain event's hash.</summary>
+    public static JsonObject ToJson(AuditRecord r)
     {
-        ["id"] = r.Id,
-        ["call_id"] = r.CallId,
-        ["time"] = r.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-        ["agent"] = r.Agent,
-        ["role"] = r.Role,
-        ["tool"] = r.Tool,
-        ["outcome"] = r.Outcome,
-        ["code"] = r.Code,
-        ["message"] = r.Message,
-        ["amount"] = r.Amount,
-        ["currency"] = r.Currency?.ToLowerInvariant(),
-        ["object"] = r.Object,
-        ["stripe_request_id"] = r.StripeRequestId,
-        ["idempotency_key"] = r.IdempotencyKey,
-        ["duration_ms"] = r.DurationMs,
-        ["arguments"] = JsonNode.Parse(r.Arguments, documentOptions: new JsonDocumentOptions()),
-    };
+        var json = AuditRecordJson.Fields(r);
+        json["hash"] = r.Hash;
+        return json;
+    }
 
     private static string Amount(AuditRecord r) =>
         r.Amount is { } minor && Currency.TryGet(r.Currency) is { } currency ? MoneyAmount.Format(minor, currency) : "";

@@ -30,6 +30,9 @@ public sealed record AuditRecord
 
     /// <summary>The structured result returned to the agent, kept so a retry can be answered with it.</summary>
     public string? Result { get; init; }
+
+    /// <summary>Hash of the record's latest audit chain event; null when read without it.</summary>
+    public string? Hash { get; init; }
 }
 
 /// <summary>Audit outcomes of the contract.</summary>

@@ -35,8 +35,14 @@ public interface ILedger
     /// <summary>Writes a refusal to the audit log.</summary>
     Task RecordDenialAsync(DeniedCall denial, CancellationToken ct);
 
-    /// <summary>Audit rows, oldest first.</summary>
+    /// <summary>Audit rows, oldest first, each with the hash of its latest chain event.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct);
+
+    /// <summary>Verifies the audit hash chain and every audit row against it, over one consistent snapshot.</summary>
+    Task<AuditChainReport> VerifyChainAsync(CancellationToken ct);
+
+    /// <summary>The audit chain's events in order, streamed.</summary>
+    IAsyncEnumerable<AuditChainEvent> ReadChainAsync(CancellationToken ct);
 
     /// <summary>Usage of each budget of a role, per agent for agent budgets.</summary>
     Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct);

@@ -3,6 +3,9 @@ namespace Keybrake.Mcp.Ledger;
 /// <summary>The ledger's tables, as ordered migrations. Plain SQL that ports to PostgreSQL (no SQLite-only types).</summary>
 internal static class LedgerSchema
 {
+    /// <summary>Index of the migration that creates <c>audit_chain</c>; rows older than it are sealed right after it runs.</summary>
+    public const int AuditChainMigration = 2;
+
     public static readonly string[] Migrations =
     [
         """
@@ -64,6 +67,17 @@ internal static class LedgerSchema
             revoked_at_ms   INTEGER
         );
         CREATE INDEX ix_agent_token_agent ON agent_token (agent);
+        """,
+        """
+        CREATE TABLE audit_chain (
+            seq       INTEGER PRIMARY KEY,
+            call_id   TEXT NOT NULL,
+            at_ms     INTEGER NOT NULL,
+            content   TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash      TEXT NOT NULL
+        );
+        CREATE INDEX ix_audit_chain_call ON audit_chain (call_id, seq);
         """,
     ];
 }

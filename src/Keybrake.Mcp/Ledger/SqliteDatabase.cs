@@ -67,6 +67,11 @@ public sealed class SqliteDatabase
         for (var next = (int)version; next < LedgerSchema.Migrations.Length; next++)
         {
             await connection.ExecuteAsync(LedgerSchema.Migrations[next], transaction: tx);
+            if (next == LedgerSchema.AuditChainMigration)
+            {
+                await AuditChainStore.BackfillAsync(connection, tx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
+            }
+
             await connection.ExecuteAsync($"PRAGMA user_version = {next + 1};", transaction: tx);
         }
 

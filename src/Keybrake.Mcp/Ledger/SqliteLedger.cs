@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
@@ -12,12 +13,6 @@ namespace Keybrake.Mcp.Ledger;
 /// </summary>
 public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : ILedger
 {
-    private const string AuditColumns =
-        "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
-        "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
-        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, " +
-        "arguments AS Arguments, result AS Result";
-
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct)
@@ -117,6 +112,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 start.CallId, now, start.Who.Agent, start.Who.Role, start.Tool, Currency = start.Hold?.Currency.Code,
                 start.Object, start.IdempotencyKey, start.Arguments, start.Fingerprint,
             }, tx, cancellationToken: ct));
+        await AuditChainStore.AppendAsync(connection, tx, start.CallId, now, ct);
         await tx.CommitAsync(ct);
         return new StartDecision.Started(start.IdempotencyKey);
     }
@@ -130,7 +126,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     private static async Task<AuditRecord?> FindEarlierAsync(SqliteConnection connection, IDbTransaction? tx, string fingerprint, DateTimeOffset horizon, CancellationToken ct)
     {
         var row = await connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(
-            $"SELECT {AuditColumns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
+            $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
             "AND outcome IN ('allowed', 'unknown') ORDER BY id DESC LIMIT 1",
             new { fingerprint, horizon = horizon.ToUnixTimeMilliseconds() }, tx, cancellationToken: ct));
         return row?.ToRecord();
@@ -161,12 +157,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 "DELETE FROM spend WHERE call_id = @CallId", new { c.CallId }, tx, cancellationToken: ct));
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE audit SET outcome = @Outcome, code = @Code, message = @Message, " +
             "amount = CASE WHEN @SettleAsHeld AND @MovedMinor IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @MovedMinor END, " +
             "currency = COALESCE(@Currency, currency), object = COALESCE(@Object, object), stripe_request_id = @StripeRequestId, " +
             "duration_ms = @DurationMs, result = @Result WHERE call_id = @CallId",
             c, tx, cancellationToken: ct));
+        if (updated > 0)
+        {
+            await AuditChainStore.AppendAsync(connection, tx, c.CallId, NowMs, ct);
+        }
+
         await tx.CommitAsync(ct);
     }
 
@@ -174,30 +175,63 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            $"SELECT {AuditColumns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before AND (@stripeObject IS NULL OR object = @stripeObject) ORDER BY id",
+            $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before AND (@stripeObject IS NULL OR object = @stripeObject) ORDER BY id",
             new { stripeObject, before = startedBefore.ToUnixTimeMilliseconds() }, cancellationToken: ct));
         return [.. rows.Select(r => r.ToRecord())];
     }
 
     public async Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
     {
+        var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
+        // The row and its chain event commit together, under the write lock that keeps the chain from forking.
+        await using var tx = await BeginImmediateAsync(connection, ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
             "VALUES (@CallId, @now, @Agent, @Role, @Tool, 'denied', @Code, @Message, @Arguments, @Result, 0)",
-            new { d.CallId, now = NowMs, d.Who.Agent, d.Who.Role, d.Tool, d.Code, d.Message, d.Arguments, d.Result },
-            cancellationToken: ct));
+            new { d.CallId, now, d.Who.Agent, d.Who.Role, d.Tool, d.Code, d.Message, d.Arguments, d.Result },
+            tx, cancellationToken: ct));
+        await AuditChainStore.AppendAsync(connection, tx, d.CallId, now, ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            $"SELECT * FROM (SELECT {AuditColumns} FROM audit WHERE (@Agent IS NULL OR agent = @Agent) AND at_ms >= @since " +
+            $"SELECT * FROM (SELECT {AuditRow.Columns}, {AuditRow.HashColumn} FROM audit WHERE (@Agent IS NULL OR agent = @Agent) AND at_ms >= @since " +
             "ORDER BY id DESC LIMIT @limit) ORDER BY Id",
             new { query.Agent, since = query.Since?.ToUnixTimeMilliseconds() ?? 0, limit = query.Limit ?? -1 },
             cancellationToken: ct));
         return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<AuditChainReport> VerifyChainAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        // One read snapshot: a call completed mid-verification must not look like a row that disagrees with its chain.
+        await using var tx = connection.BeginTransaction(deferred: true);
+        var verifier = new AuditChainVerifier();
+        await foreach (var e in AuditChainStore.ReadAsync(connection, tx).WithCancellation(ct))
+        {
+            verifier.Add(e);
+        }
+
+        await foreach (var row in connection.QueryUnbufferedAsync<AuditRow>($"SELECT {AuditRow.Columns} FROM audit ORDER BY id", transaction: tx).WithCancellation(ct))
+        {
+            verifier.AddRecord(row.ToRecord());
+        }
+
+        return verifier.Finish(withRecords: true);
+    }
+
+    public async IAsyncEnumerable<AuditChainEvent> ReadChainAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await foreach (var e in AuditChainStore.ReadAsync(connection, null).WithCancellation(ct))
+        {
+            yield return e;
+        }
     }
 
     public async Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct)
@@ -251,35 +285,6 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         public string Scope { get; init; } = "";
         public long RevokedAtMs { get; init; }
         public string? Reason { get; init; }
-    }
-
-    private sealed class AuditRow
-    {
-        public long Id { get; init; }
-        public string CallId { get; init; } = "";
-        public long AtMs { get; init; }
-        public string Agent { get; init; } = "";
-        public string Role { get; init; } = "";
-        public string Tool { get; init; } = "";
-        public string Outcome { get; init; } = "";
-        public string? Code { get; init; }
-        public string? Message { get; init; }
-        public long? Amount { get; init; }
-        public string? Currency { get; init; }
-        public string? Object { get; init; }
-        public string? StripeRequestId { get; init; }
-        public string? IdempotencyKey { get; init; }
-        public long? DurationMs { get; init; }
-        public string Arguments { get; init; } = "{}";
-        public string? Result { get; init; }
-
-        public AuditRecord ToRecord() => new()
-        {
-            Id = Id, CallId = CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(AtMs), Agent = Agent, Role = Role,
-            Tool = Tool, Outcome = Outcome, Code = Code, Message = Message, Amount = Amount, Currency = Currency,
-            Object = Object, StripeRequestId = StripeRequestId, IdempotencyKey = IdempotencyKey, DurationMs = DurationMs,
-            Arguments = Arguments, Result = Result,
-        };
     }
 }
 

@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>The contract's JSON form of an audit record (DESIGN.md 3.4): what <c>audit --json</c> prints and what the hash chain seals.</summary>
+public static class AuditRecordJson
+{
+    /// <summary>The contract fields of one record, without its chain hash.</summary>
+    public static JsonObject Fields(AuditRecord r) => new()
+    {
+        ["id"] = r.Id,
+        ["call_id"] = r.CallId,
+        ["time"] = Time(r.Time),
+        ["agent"] = r.Agent,
+        ["role"] = r.Role,
+        ["tool"] = r.Tool,
+        ["outcome"] = r.Outcome,
+        ["code"] = r.Code,
+        ["message"] = r.Message,
+        ["amount"] = r.Amount,
+        ["currency"] = r.Currency?.ToLowerInvariant(),
+        ["object"] = r.Object,
+        ["stripe_request_id"] = r.StripeRequestId,
+        ["idempotency_key"] = r.IdempotencyKey,
+        ["duration_ms"] = r.DurationMs,
+        ["arguments"] = JsonNode.Parse(r.Arguments, documentOptions: new JsonDocumentOptions()),
+    };
+
+    /// <summary>ISO 8601 UTC with milliseconds, the contract's time format.</summary>
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,195 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Tests.TestServices;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keybrake.Mcp.Tests.Ledger;
+
+/// <summary>The audit hash chain over a real SQLite ledger: written with every audit write, broken by any tampering.</summary>
+public sealed class AuditChainTests
+{
+    private static Task<AuditChainReport> VerifyAsync(PipelineFixture f) => f.Ledger.VerifyChainAsync(CancellationToken.None);
+
+    [Fact]
+    public async Task A_realistic_log_verifies_and_each_write_is_one_event()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        var report = await VerifyAsync(f);
+        Assert.True(report.Ok, report.ToString());
+        var events = await ChainedLog.EventsAsync(f);
+        Assert.Equal((ChainedLog.Events, ChainedLog.Events, ChainedLog.Records), (events.Count, (int)report.Events, report.Records));
+        Assert.Equal(events[^1].Hash, report.Head);
+        Assert.Equal(AuditChainContent.Genesis, events[0].PrevHash);
+
+        // The unknown call is sealed three times: started, unknown, then allowed on retry.
+        var late = await ChainedLog.CallIdAsync(f, "unknown");
+        var outcomes = events.Where(e => e.CallId == late).Select(e => JsonNode.Parse(e.Content)!["outcome"]!.GetValue<string>());
+        Assert.Equal(["unknown", "unknown", "allowed"], outcomes);
+
+        var records = await f.AuditAsync();
+        Assert.All(records, r => Assert.Equal(events.Last(e => e.CallId == r.CallId).Hash, r.Hash));
+    }
+
+    [Fact]
+    public async Task An_empty_ledger_verifies_with_the_genesis_head()
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        Assert.Equal($"ok: 0 events, 0 records, head {new string('0', 64)}", (await VerifyAsync(f)).ToString());
+    }
+
+    [Fact]
+    public async Task Editing_an_audit_rows_amount_breaks_it_at_that_record()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        var callId = await ChainedLog.CallIdAsync(f, "allowed");
+        await ChainedLog.SqlAsync(f, $"UPDATE audit SET amount = 1 WHERE call_id = '{callId}'");
+        var report = await VerifyAsync(f);
+        Assert.False(report.Ok);
+        Assert.Equal(callId, report.Break!.CallId);
+        Assert.Equal(2, report.Break.Seq);
+        Assert.Contains("differs from its latest event in amount", report.ToString());
+    }
+
+    [Fact]
+    public async Task Deleting_an_audit_row_breaks_it()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        var callId = await ChainedLog.CallIdAsync(f, "denied");
+        await ChainedLog.SqlAsync(f, $"DELETE FROM audit WHERE call_id = '{callId}'");
+        var report = await VerifyAsync(f);
+        Assert.Equal((callId, "its audit record is missing"), (report.Break?.CallId, report.Break?.Problem));
+    }
+
+    [Fact]
+    public async Task Deleting_a_middle_event_breaks_it()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        await ChainedLog.SqlAsync(f, "DELETE FROM audit_chain WHERE seq = 4");
+        var report = await VerifyAsync(f);
+        Assert.Equal(5, report.Break?.Seq);
+        Assert.StartsWith("broken at event seq 5 (call call_", report.ToString());
+        Assert.EndsWith("event seq 4 is missing", report.ToString());
+    }
+
+    [Fact]
+    public async Task Editing_an_events_content_breaks_it_even_when_its_hash_is_recomputed()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        // Event 1 is the allowed call's "started" event: not its latest, so only the chain itself can catch the edit.
+        await ChainedLog.SqlAsync(f, "UPDATE audit_chain SET content = replace(content, '\"outcome\":\"unknown\"', '\"outcome\":\"denied\"') WHERE seq = 1");
+        var report = await VerifyAsync(f);
+        Assert.Equal((1L, "hash does not match its prev_hash and content"), (report.Break?.Seq, report.Break?.Problem));
+
+        var forged = (await ChainedLog.EventsAsync(f))[0];
+        await ChainedLog.SqlAsync(f, $"UPDATE audit_chain SET hash = '{AuditChainContent.Hash(forged.PrevHash, forged.Content)}' WHERE seq = 1");
+        report = await VerifyAsync(f);
+        Assert.Equal((2L, "prev_hash is not the hash of event seq 1"), (report.Break?.Seq, report.Break?.Problem));
+    }
+
+    [Fact]
+    public async Task Editing_a_records_latest_event_breaks_it_there()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        await ChainedLog.SqlAsync(f, "UPDATE audit_chain SET content = replace(content, '\"amount\":1234', '\"amount\":1') WHERE seq = 2");
+        var report = await VerifyAsync(f);
+        Assert.Equal(2, report.Break?.Seq);
+    }
+
+    [Fact]
+    public async Task Reordering_events_breaks_it()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        await ChainedLog.SqlAsync(f, "UPDATE audit_chain SET seq = -1 WHERE seq = 2; UPDATE audit_chain SET seq = 2 WHERE seq = 3; UPDATE audit_chain SET seq = 3 WHERE seq = -1;");
+        Assert.Equal(2, (await VerifyAsync(f)).Break?.Seq);
+    }
+
+    [Fact]
+    public async Task An_export_verifies_offline_and_a_tampered_line_is_named()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        var lines = (await ChainedLog.EventsAsync(f)).Select(AuditChainExport.ToLine).ToList();
+        var offline = await AuditChainExport.VerifyAsync(new StringReader(string.Join('\n', lines) + "\n"), CancellationToken.None);
+        Assert.Equal((await VerifyAsync(f)).ToString(), offline.ToString());
+
+        lines[2] = lines[2].Replace("\"outcome\":\"denied\"", "\"outcome\":\"allowed\"", StringComparison.Ordinal);
+        var tampered = await AuditChainExport.VerifyAsync(new StringReader(string.Join('\n', lines)), CancellationToken.None);
+        Assert.Equal((3L, 3L), (tampered.Break?.Line, tampered.Break?.Seq));
+        Assert.StartsWith("broken at line 3 (event seq 3, call call_", tampered.ToString());
+
+        lines[2] = "{ not json";
+        var garbled = await AuditChainExport.VerifyAsync(new StringReader(string.Join('\n', lines)), CancellationToken.None);
+        Assert.StartsWith("broken at line 3: not a chain event", garbled.ToString());
+    }
+
+    [Fact]
+    public void Canonical_json_sorts_keys_drops_whitespace_and_is_idempotent()
+    {
+        var canonical = AuditChainContent.Canonicalize(JsonNode.Parse("""{ "b": [2, {"z": 1, "y": null}], "a": "é<\n", "c": 1.50 }"""));
+        Assert.Equal("""{"a":"\u00E9\u003C\n","b":[2,{"y":null,"z":1}],"c":1.50}""", canonical);
+        Assert.Equal(canonical, AuditChainContent.Canonicalize(JsonNode.Parse(canonical)));
+    }
+
+    [Fact]
+    public async Task Two_ledgers_on_one_file_writing_concurrently_keep_one_chain()
+    {
+        using var dir = new TempDirectory();
+        var first = new SqliteDatabase(dir.File("keybrake.db"), TimeSpan.FromSeconds(30));
+        await first.InitializeAsync(CancellationToken.None);
+        var second = new SqliteDatabase(dir.File("keybrake.db"), TimeSpan.FromSeconds(30));
+        await second.InitializeAsync(CancellationToken.None);
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        SqliteLedger[] ledgers = [new(first, clock), new(second, clock)];
+
+        const int tasks = 8, callsPerTask = 10;
+        await Task.WhenAll(Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
+        {
+            var ledger = ledgers[t % 2];
+            for (var i = 0; i < callsPerTask; i++)
+            {
+                var callId = $"call_{t}_{i}";
+                var who = new CallIdentity("refund-bot", "support-refunds");
+                if (i % 3 == 0)
+                {
+                    await ledger.RecordDenialAsync(new DeniedCall(callId, who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
+                    continue;
+                }
+
+                await ledger.StartCallAsync(new CallStart
+                {
+                    CallId = callId, Who = who, Tool = "issue_refund", Arguments = $$"""{"n":{{i}}}""",
+                    RetryHorizon = clock.GetUtcNow(), IdempotencyKey = $"kb_{callId}",
+                }, CancellationToken.None);
+                await ledger.CompleteCallAsync(new CallCompletion { CallId = callId, Outcome = "allowed", MovedMinor = i, Currency = "USD", DurationMs = 1 }, CancellationToken.None);
+            }
+        })));
+
+        var report = await ledgers[0].VerifyChainAsync(CancellationToken.None);
+        Assert.True(report.Ok, report.ToString());
+        var denials = tasks * ((callsPerTask + 2) / 3);
+        Assert.Equal((denials + (2 * ((tasks * callsPerTask) - denials)), tasks * callsPerTask), ((int)report.Events, report.Records));
+    }
+
+    [Fact]
+    public async Task Upgrading_a_ledger_seals_the_rows_written_before_the_chain()
+    {
+        using var dir = new TempDirectory();
+        var database = new SqliteDatabase(dir.File("old.db"));
+        await File.WriteAllBytesAsync(dir.File("old.db"), []); // an empty file is an empty SQLite database
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            foreach (var migration in LedgerSchema.Migrations.Take(LedgerSchema.AuditChainMigration))
+            {
+                await connection.ExecuteAsync(migration);
+            }
+
+            await connection.ExecuteAsync($"PRAGMA user_version = {LedgerSchema.AuditChainMigration};");
+            await connection.ExecuteAsync("INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, arguments) VALUES ('call_old', 1, 'a', 'r', 't', 'denied', '{}')");
+        }
+
+        await database.InitializeAsync(CancellationToken.None);
+        var report = await new SqliteLedger(database, TimeProvider.System).VerifyChainAsync(CancellationToken.None);
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal((1L, 1), (report.Events, report.Records));
+    }
+}
