@@ -79,5 +79,9 @@ internal static class LedgerSchema
         );
         CREATE INDEX ix_audit_chain_call ON audit_chain (call_id, seq);
         """,
+        // Before acting on an object the pipeline looks for unknown calls on it: keep that lookup off a table scan.
+        """
+        CREATE INDEX ix_audit_object_outcome ON audit (object, outcome);
+        """,
     ];
 }
