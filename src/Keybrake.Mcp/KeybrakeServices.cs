@@ -50,6 +50,8 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
+        services.AddSingleton<IApprovalStore, SqliteApprovals>();
+        services.AddSingleton<ApprovalGate>();
         services.AddSingleton(sp => new Reconciler(
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ToolRegistry>(), sp.GetRequiredService<ManifestSource>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())

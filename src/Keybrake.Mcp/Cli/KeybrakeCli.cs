@@ -29,6 +29,7 @@ public static class KeybrakeCli
             KeysCommand.Create(Context),
             TokenCommand.Create(Context),
             ReconcileCommand.Create(Context),
+            ApprovalsCommand.Create(Context),
         };
 
         var parsed = root.Parse(args);

@@ -16,11 +16,12 @@ public sealed class GovernancePipeline(
     ManifestSource manifests,
     IdentifyAgentCheck identify,
     ILedger ledger,
+    ApprovalGate approvals,
     Reconciler reconciler,
     TimeProvider time,
     ILogger<GovernancePipeline> logger)
 {
-    public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct)
+    public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct, IApprovalPrompt? prompt = null)
     {
         var callId = $"call_{Guid.NewGuid():N}";
         var started = Stopwatch.GetTimestamp();
@@ -102,6 +103,26 @@ public sealed class GovernancePipeline(
             return await DenyAsync(callId, identity, toolName, argumentsJson, refusal, ct);
         }
 
+        // 6. Large amounts wait for a decision bound to this very request.
+        string? approvalId = null;
+        if (request is not null && ApprovalGate.Applies(operation, who.Grant, resolved))
+        {
+            Denial? waiting;
+            try
+            {
+                (approvalId, waiting) = await approvals.PassAsync(identity, who.Role, toolName, resolved, request, argumentsJson, prompt, ct);
+            }
+            catch (Exception ex) when (IsLedgerFailure(ex))
+            {
+                return await UnavailableAsync(ex, agent, toolName, arguments, ct);
+            }
+
+            if (waiting is not null)
+            {
+                return await DenyAsync(callId, identity, toolName, argumentsJson, waiting, ct);
+            }
+        }
+
         // 5 + 7. Hold the money and write the "started" audit row in one transaction; no row, no Stripe call.
         var idempotencyKey = request?.IdempotencyKeyFor(callId) ?? $"kb_{callId}";
         StartDecision decision;
@@ -119,6 +140,7 @@ public sealed class GovernancePipeline(
                 Hold = operation.Effect == ToolEffect.MovesMoney ? resolved.Moves : null,
                 Budgets = who.Role.Budgets,
                 Object = resolved.Object,
+                ApprovalId = approvalId,
             }, ct);
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
@@ -132,6 +154,9 @@ public sealed class GovernancePipeline(
                 return await AnswerRetryAsync(operation, invocation, retry.Earlier, started, ct);
             case StartDecision.OverBudget over:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Budget, over.UsedMinor), ct);
+            case StartDecision.ApprovalGone gone:
+                return await DenyAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.ApprovalRequired,
+                    $"approval {gone.ApprovalId} is no longer valid (it expired or another call used it); retry this call to ask for a new one"), ct);
         }
 
         // 8-10. Execute, settle with the money Stripe reports, complete the audit row.

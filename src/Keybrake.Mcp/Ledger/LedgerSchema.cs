@@ -83,5 +83,26 @@ internal static class LedgerSchema
         """
         CREATE INDEX ix_audit_object_outcome ON audit (object, outcome);
         """,
+        """
+        CREATE TABLE approval (
+            id             TEXT PRIMARY KEY,
+            agent          TEXT NOT NULL,
+            role           TEXT NOT NULL,
+            tool           TEXT NOT NULL,
+            fingerprint    TEXT NOT NULL,
+            arguments      TEXT NOT NULL,
+            amount_minor   INTEGER NOT NULL,
+            currency       TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            created_at_ms  INTEGER NOT NULL,
+            expires_at_ms  INTEGER NOT NULL,
+            decided_at_ms  INTEGER,
+            decided_by     TEXT,
+            reason         TEXT,
+            used_by_call   TEXT
+        );
+        CREATE INDEX ix_approval_fingerprint ON approval (fingerprint, created_at_ms);
+        CREATE INDEX ix_approval_status ON approval (status, expires_at_ms);
+        """,
     ];
 }

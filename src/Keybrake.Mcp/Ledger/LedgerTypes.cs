@@ -6,8 +6,11 @@ namespace Keybrake.Mcp.Ledger;
 /// <summary>Who a call is on behalf of: the agent and its role.</summary>
 public sealed record CallIdentity(string Agent, string Role);
 
-/// <summary>A denial written to the audit log without any hold or Stripe call.</summary>
-public sealed record DeniedCall(string CallId, CallIdentity Who, string Tool, string Arguments, string Code, string Message, string? Result);
+/// <summary>An audit row written without any hold or Stripe call: a refusal, a shadow refusal, or an operator's decision.</summary>
+public sealed record DeniedCall(string CallId, CallIdentity Who, string Tool, string Arguments, string? Code, string Message, string? Result)
+{
+    public string Outcome { get; init; } = AuditOutcomes.Denied;
+}
 
 /// <summary>
 /// What the ledger needs to start a governed call atomically: check budgets, hold the money, and write the
@@ -34,6 +37,9 @@ public sealed record CallStart
     public IReadOnlyList<Budget> Budgets { get; init; } = [];
 
     public string? Object { get; init; }
+
+    /// <summary>An approved approval whose hold this call takes over instead of holding anew.</summary>
+    public string? ApprovalId { get; init; }
 }
 
 /// <summary>How a call ended, for settling its hold and completing its audit row.</summary>
@@ -71,6 +77,9 @@ public abstract record StartDecision
 
     /// <summary>A budget would be exceeded; nothing was held.</summary>
     public sealed record OverBudget(Budget Budget, long UsedMinor) : StartDecision;
+
+    /// <summary>The approval the call relied on is no longer usable (expired, or used by another call).</summary>
+    public sealed record ApprovalGone(string ApprovalId) : StartDecision;
 }
 
 /// <summary>A rate limit that refused a call and when it frees up.</summary>

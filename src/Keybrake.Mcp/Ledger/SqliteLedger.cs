@@ -49,7 +49,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         await using var tx = await BeginImmediateAsync(connection, ct);
         foreach (var limit in limits.Where(l => !l.Shadow))
         {
-            var from = WindowStart(limit.Window, now);
+            var from = BudgetQueries.WindowStart(limit.Window, now);
             var column = limit.Per == LimitScope.Agent ? "agent" : "role";
             var times = (await connection.QueryAsync<long>(new CommandDefinition(
                 $"SELECT at_ms FROM call_count WHERE {column} = @key AND at_ms >= @from ORDER BY at_ms",
@@ -87,11 +87,18 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             return new StartDecision.Retry(earlier);
         }
 
-        if (start.Hold is { } hold)
+        if (start.ApprovalId is { } approvalId)
+        {
+            if (!await SqliteApprovals.ConsumeAsync(connection, tx, approvalId, start.Fingerprint ?? "", start.CallId, now, ct))
+            {
+                return new StartDecision.ApprovalGone(approvalId);
+            }
+        }
+        else if (start.Hold is { } hold)
         {
             foreach (var budget in start.Budgets.Where(b => !b.Shadow && b.Limit.Currency == hold.Currency))
             {
-                var used = await UsedAsync(connection, tx, start.Who, budget, now, ct);
+                var used = await BudgetQueries.UsedAsync(connection, tx, start.Who, budget, now, ct);
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
                     return new StartDecision.OverBudget(budget, used);
@@ -188,8 +195,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         await using var tx = await BeginImmediateAsync(connection, ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
-            "VALUES (@CallId, @now, @Agent, @Role, @Tool, 'denied', @Code, @Message, @Arguments, @Result, 0)",
-            new { d.CallId, now, d.Who.Agent, d.Who.Role, d.Tool, d.Code, d.Message, d.Arguments, d.Result },
+            "VALUES (@CallId, @now, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Arguments, @Result, 0)",
+            new { d.CallId, now, d.Who.Agent, d.Who.Role, d.Tool, d.Outcome, d.Code, d.Message, d.Arguments, d.Result },
             tx, cancellationToken: ct));
         await AuditChainStore.AppendAsync(connection, tx, d.CallId, now, ct);
         await tx.CommitAsync(ct);
@@ -247,7 +254,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var rows = await connection.QueryAsync<(string State, long Sum)>(new CommandDefinition(
                     "SELECT state, COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @Role AND currency = @Currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent) GROUP BY state",
-                    new { role.Role, Currency = budget.Limit.Currency.Code, from = WindowStart(budget.Window, now), agent },
+                    new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
                     cancellationToken: ct));
                 var byState = rows.ToDictionary(r => r.State, r => r.Sum);
                 usage.Add(new BudgetUsage(role.Role, agent, budget, byState.GetValueOrDefault("settled"), byState.GetValueOrDefault("held")));
@@ -257,23 +264,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         return usage;
     }
 
-    private static async Task<long> UsedAsync(SqliteConnection connection, IDbTransaction tx, CallIdentity who, Budget budget, long now, CancellationToken ct)
-    {
-        var column = budget.Per == LimitScope.Agent ? "agent" : "role";
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE {column} = @key AND currency = @Currency AND at_ms >= @from",
-            new
-            {
-                key = budget.Per == LimitScope.Agent ? who.Agent : who.Role,
-                Currency = budget.Limit.Currency.Code,
-                from = WindowStart(budget.Window, now),
-            }, tx, cancellationToken: ct));
-    }
-
-    private static long WindowStart(RollingWindow window, long nowMs) =>
-        window.Length() is { } length ? nowMs - (long)length.TotalMilliseconds : long.MinValue;
-
-    private static Task<SqliteTransaction> BeginImmediateAsync(SqliteConnection connection, CancellationToken ct)
+    internal static Task<SqliteTransaction> BeginImmediateAsync(SqliteConnection connection, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         // deferred: false issues BEGIN IMMEDIATE: the write lock is taken before the first read of the check.

@@ -64,7 +64,7 @@ public sealed class GovernedTool : McpServerTool
 
         var response = agent is null
             ? ToolResponse.Error(new Denial(DenialCodes.UnknownAgent, "this request carries no agent identity"))
-            : await pipeline.RunAsync(agent, toolName, arguments, cancellationToken);
+            : await pipeline.RunAsync(agent, toolName, arguments, cancellationToken, new ElicitationPrompt(request.Server));
         return new CallToolResult
         {
             IsError = response.IsError,

@@ -37,7 +37,7 @@ public sealed class McpHarness : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
-    public static async Task<McpHarness> StartAsync(StripeWorld world, string agent, IReadOnlyDictionary<string, string?>? environment = null)
+    public static async Task<McpHarness> StartAsync(StripeWorld world, string agent, IReadOnlyDictionary<string, string?>? environment = null, McpClientOptions? clientOptions = null)
     {
         var env = environment ?? world.Environment();
         var load = ManifestLoader.LoadDirectory(world.ManifestsDirectory);
@@ -65,7 +65,7 @@ public sealed class McpHarness : IAsyncDisposable
         var server = McpServer.Create(new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream()), options, loggerFactory, services);
         var stop = new CancellationTokenSource();
         var run = server.RunAsync(stop.Token);
-        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), loggerFactory: loggerFactory);
+        var client = await McpClient.CreateAsync(new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), clientOptions, loggerFactory);
         return new McpHarness(services, server, run, stop, client, logs);
     }
 

@@ -22,8 +22,9 @@ public sealed class PipelineFixture : IDisposable
         Ledger = new SqliteLedger(Database, Clock);
         Manifests = new ManifestSource(Roles.Set(role));
         var registry = new ToolRegistry([Operation]);
+        Approvals = new SqliteApprovals(Database, Clock);
         Reconciler = new Reconciler(Ledger, registry, Manifests, Clock, NullLogger<Reconciler>.Instance);
-        Pipeline = new GovernancePipeline(registry, Manifests, new IdentifyAgentCheck(Manifests, Ledger), Ledger, Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
+        Pipeline = new GovernancePipeline(registry, Manifests, new IdentifyAgentCheck(Manifests, Ledger), Ledger, new ApprovalGate(Approvals), Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
     }
 
     public FakeOperation Operation { get; }
@@ -40,8 +41,10 @@ public sealed class PipelineFixture : IDisposable
 
     public Reconciler Reconciler { get; }
 
-    public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null) =>
-        Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None);
+    public SqliteApprovals Approvals { get; }
+
+    public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null, IApprovalPrompt? prompt = null) =>
+        Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None, prompt);
 
     public Task<IReadOnlyList<AuditRecord>> AuditAsync() => Ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 

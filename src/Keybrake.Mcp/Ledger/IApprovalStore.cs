@@ -1,0 +1,17 @@
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>Approvals as the governance pipeline and the CLI use them; see <see cref="SqliteApprovals"/>.</summary>
+public interface IApprovalStore
+{
+    Task<ApprovalRecord?> FindAsync(string fingerprint, CancellationToken ct);
+
+    Task<ApprovalRequestResult> RequestAsync(CallIdentity who, string tool, string fingerprint, string arguments, MoneyAmount amount,
+        IReadOnlyList<Budget> budgets, TimeSpan expiresAfter, CancellationToken ct);
+
+    Task<ApprovalRecord?> DecideAsync(string id, bool approve, string by, string? reason, TimeSpan window, CancellationToken ct);
+
+    Task<IReadOnlyList<ApprovalRecord>> ListAsync(bool all, CancellationToken ct);
+}
