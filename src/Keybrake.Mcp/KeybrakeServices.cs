@@ -11,7 +11,11 @@ using Microsoft.Extensions.Logging;
 namespace Keybrake.Mcp;
 
 /// <summary>Where a server process finds its manifests, its ledger, its keys and Stripe.</summary>
-public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment);
+public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment)
+{
+    /// <summary>The manifest folder to watch for edits; null serves the manifests given at start, unchanged.</summary>
+    public string? ManifestsDirectory { get; init; }
+}
 
 /// <summary>The one place the governance core, the ledger and the Stripe tools are wired together.</summary>
 public static class KeybrakeServices
@@ -61,6 +65,14 @@ public static class KeybrakeServices
                 : Reconciler.DefaultGrace,
         });
         services.AddSingleton<GovernancePipeline>();
+        services.AddSingleton<Mcp.LiveToolSets>();
+        if (options.ManifestsDirectory is { } directory)
+        {
+            services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));
+            services.AddSingleton<Mcp.ManifestReloadService>();
+            services.AddHostedService(sp => sp.GetRequiredService<Mcp.ManifestReloadService>());
+        }
+
         return services;
     }
 }

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Server;
 
 namespace Keybrake.Mcp.Cli;
 
@@ -44,7 +46,10 @@ public static class ServeCommand
 
             var database = new Ledger.SqliteDatabase(cli.DatabasePath);
             await database.InitializeAsync(ct);
-            var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment);
+            var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment)
+            {
+                ManifestsDirectory = cli.ManifestsDirectory,
+            };
             return parse.GetValue(agent) is { } name
                 ? await ServeStdioAsync(cli, manifests, options, name, ct)
                 : await ServeHttpAsync(cli, manifests, options, new HttpServerSettings(
@@ -82,6 +87,11 @@ public static class ServeCommand
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
+        if (host.Services.GetRequiredService<IOptions<McpServerOptions>>().Value.ToolCollection is { } tools)
+        {
+            host.Services.GetRequiredService<LiveToolSets>().Register(name, tools);
+        }
+
         WarnAboutMissingTools(logger, role, host.Services.GetRequiredService<ToolRegistry>());
         logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.DatabasePath);
         var probe = StartupChecksAsync(host.Services, logger, [role], ct);

@@ -36,7 +36,10 @@ public sealed class HttpHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var app = KeybrakeHttpServer.Build(
             manifests,
-            new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n)),
+            new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
+            {
+                ManifestsDirectory = world.ManifestsDirectory,
+            },
             new HttpServerSettings("http://127.0.0.1:0", [], KeybrakeHttpServer.LoopbackHosts),
             logging => logging.AddProvider(logs));
         await new SqliteDatabase(world.DatabasePath).InitializeAsync(CancellationToken.None);

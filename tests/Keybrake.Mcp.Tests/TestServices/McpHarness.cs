@@ -48,7 +48,10 @@ public sealed class McpHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var services = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
-            .AddKeybrake(manifests, new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n)))
+            .AddKeybrake(manifests, new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
+            {
+                ManifestsDirectory = world.ManifestsDirectory,
+            })
             .AddSingleton<ICallerResolver>(new FixedCaller(agent))
             .BuildServiceProvider();
         await services.GetRequiredService<Keybrake.Mcp.Ledger.SqliteDatabase>().InitializeAsync(CancellationToken.None);
@@ -61,6 +64,8 @@ public sealed class McpHarness : IAsyncDisposable
             ToolCollection = [.. McpServerSetup.ToolsFor(role, services.GetRequiredService<ToolRegistry>())],
         };
         McpServerSetup.RefuseOtherTools(options);
+        services.GetRequiredService<LiveToolSets>().Register(agent, options.ToolCollection);
+        await services.GetRequiredService<ManifestReloadService>().StartAsync(CancellationToken.None);
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var server = McpServer.Create(new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream()), options, loggerFactory, services);
         var stop = new CancellationTokenSource();
@@ -89,6 +94,7 @@ public sealed class McpHarness : IAsyncDisposable
         }
 
         await _server.DisposeAsync();
+        await _services.GetRequiredService<ManifestReloadService>().StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
     }
 }

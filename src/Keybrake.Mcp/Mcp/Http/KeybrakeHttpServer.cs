@@ -70,6 +70,11 @@ public static class KeybrakeHttpServer
                         }
                     }
 
+                    if (agent is not null)
+                    {
+                        http.RequestServices.GetRequiredService<LiveToolSets>().Register(agent, serverOptions.ToolCollection);
+                    }
+
                     McpServerSetup.RefuseOtherTools(serverOptions);
                     return Task.CompletedTask;
                 };
