@@ -56,6 +56,7 @@ public static class KeybrakeServices
         services.AddSingleton<IdentifyAgentCheck>();
         services.AddSingleton<IApprovalStore, SqliteApprovals>();
         services.AddSingleton<ApprovalGate>();
+        services.AddSingleton<ShadowRecorder>();
         services.AddSingleton(sp => new Reconciler(
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ToolRegistry>(), sp.GetRequiredService<ManifestSource>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())

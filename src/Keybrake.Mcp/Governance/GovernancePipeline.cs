@@ -17,6 +17,7 @@ public sealed class GovernancePipeline(
     IdentifyAgentCheck identify,
     ILedger ledger,
     ApprovalGate approvals,
+    ShadowRecorder shadows,
     Reconciler reconciler,
     TimeProvider time,
     ILogger<GovernancePipeline> logger)
@@ -52,12 +53,19 @@ public sealed class GovernancePipeline(
                 new Denial(DenialCodes.NotAllowed, $"tool '{toolName}' is not implemented by this server"), ct);
         }
 
-        // 2. Validate against the very schema the agent was shown.
-        var problems = ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant), arguments);
+        // 2. Validate against the very schema the agent was shown. A shadow grant publishes Stripe's unconstrained
+        // schema and only records what its own constraints would have refused.
+        var problems = ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
         if (problems.Count > 0)
         {
             return await DenyAsync(callId, identity, toolName, argumentsJson,
                 new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", problems)}"), ct);
+        }
+
+        if (who.Grant.Shadow && ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
+        {
+            await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
+                new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", wouldRefuse)}"), ct);
         }
 
         var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);
@@ -72,14 +80,15 @@ public sealed class GovernancePipeline(
             }
 
             // 4. Rate limits, counted before any Stripe read.
-            if (await ledger.CountCallAsync(identity, toolName, who.Role.RateLimits, ct) is { } hit)
+            var rate = await ledger.CountCallAsync(identity, toolName, who.Role.RateLimits, ct);
+            foreach (var shadow in rate.ShadowHits)
             {
-                var seconds = (long)Math.Ceiling(hit.RetryAfter == TimeSpan.MaxValue ? 0 : hit.RetryAfter.TotalSeconds);
-                var whose = hit.Limit.Per == Manifests.LimitScope.Agent ? "agent" : $"role '{who.Role.Role}'";
-                var denial = new Denial(DenialCodes.RateLimited,
-                        $"{toolName} refused: the {whose} made {hit.Used} calls in the last {hit.Limit.Window.Name()} (limit {hit.Limit.Calls}); retry after {seconds} s")
-                    .With("retry_after_seconds", seconds);
-                return await DenyAsync(callId, identity, toolName, argumentsJson, denial, ct);
+                await shadows.RecordAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, shadow), ct);
+            }
+
+            if (rate.Hit is { } hit)
+            {
+                return await DenyAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, hit), ct);
             }
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
@@ -95,12 +104,29 @@ public sealed class GovernancePipeline(
             resolved = await operation.ResolveAsync(invocation, ct);
         }
 
-        var refusal = resolved.Denial
-            ?? ScopeCheck.Check(who.Role, resolved)
-            ?? AmountCheck.Check(toolName, who.Role, who.Grant, resolved);
+        var refusal = resolved.Denial ?? ScopeCheck.Check(who.Role, resolved);
+        if (AmountCheck.Check(toolName, who.Role, who.Grant, resolved) is { } overAmount)
+        {
+            if (who.Grant.Shadow)
+            {
+                await shadows.RecordAsync(callId, identity, toolName, argumentsJson, overAmount, ct);
+            }
+            else
+            {
+                refusal ??= overAmount;
+            }
+        }
+
         if (refusal is not null)
         {
             return await DenyAsync(callId, identity, toolName, argumentsJson, refusal, ct);
+        }
+
+        if (who.Grant.Shadow && who.Grant.ApprovalAbove is { } shadowThreshold && resolved.Moves is { } shadowMoves
+            && shadowMoves.Currency == shadowThreshold.Currency && shadowMoves.Minor > shadowThreshold.Minor)
+        {
+            await shadows.RecordAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.ApprovalRequired,
+                $"{resolved.Action} of {shadowMoves} is above {toolName}'s approval threshold of {shadowThreshold}"), ct);
         }
 
         // 6. Large amounts wait for a decision bound to this very request.
@@ -146,6 +172,14 @@ public sealed class GovernancePipeline(
         catch (Exception ex) when (IsLedgerFailure(ex))
         {
             return await UnavailableAsync(ex, agent, toolName, arguments, ct);
+        }
+
+        if (decision is StartDecision.Started { ShadowOverruns.Count: > 0 } begun)
+        {
+            foreach (var (budget, used) in begun.ShadowOverruns)
+            {
+                await shadows.RecordAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, budget, used), ct);
+            }
         }
 
         switch (decision)
@@ -255,6 +289,15 @@ public sealed class GovernancePipeline(
         }
 
         return response;
+    }
+
+    private static Denial RateLimited(string toolName, RoleManifest role, RateLimitHit hit)
+    {
+        var seconds = (long)Math.Ceiling(hit.RetryAfter == TimeSpan.MaxValue ? 0 : hit.RetryAfter.TotalSeconds);
+        var whose = hit.Limit.Per == LimitScope.Agent ? "agent" : $"role '{role.Role}'";
+        return new Denial(DenialCodes.RateLimited,
+                $"{toolName} refused: the {whose} made {hit.Used} calls in the last {hit.Limit.Window.Name()} (limit {hit.Limit.Calls}); retry after {seconds} s")
+            .With("retry_after_seconds", seconds);
     }
 
     private async Task<bool> SettleEarlierAsync(string stripeObject, CancellationToken ct)

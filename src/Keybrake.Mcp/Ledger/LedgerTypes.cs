@@ -70,7 +70,8 @@ public abstract record StartDecision
     private StartDecision() { }
 
     /// <summary>Recorded and held: the call may go to Stripe with this idempotency key.</summary>
-    public sealed record Started(string IdempotencyKey) : StartDecision;
+    /// <param name="ShadowOverruns">Shadow budgets this call goes over: audited as <c>shadow_denied</c>, not enforced.</param>
+    public sealed record Started(string IdempotencyKey, IReadOnlyList<(Budget Budget, long UsedMinor)> ShadowOverruns) : StartDecision;
 
     /// <summary>The same request ran before; answer with its record instead of moving money again.</summary>
     public sealed record Retry(AuditRecord Earlier) : StartDecision;
@@ -84,6 +85,9 @@ public abstract record StartDecision
 
 /// <summary>A rate limit that refused a call and when it frees up.</summary>
 public sealed record RateLimitHit(RateLimit Limit, int Used, TimeSpan RetryAfter);
+
+/// <summary>The enforced rate limit a call hit (then it was not counted), and the shadow limits it went over.</summary>
+public sealed record RateCheck(RateLimitHit? Hit, IReadOnlyList<RateLimitHit> ShadowHits);
 
 /// <summary>An active revocation that covers an agent.</summary>
 public sealed record Revocation(string Scope, DateTimeOffset RevokedAt, string? Reason);

@@ -42,12 +42,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             "DELETE FROM revocation WHERE scope = @scope", new { scope }, cancellationToken: ct)) > 0;
     }
 
-    public async Task<RateLimitHit?> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
+    public async Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
     {
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
-        foreach (var limit in limits.Where(l => !l.Shadow))
+        var shadowHits = new List<RateLimitHit>();
+        foreach (var limit in limits.OrderBy(l => l.Shadow))
         {
             var from = BudgetQueries.WindowStart(limit.Window, now);
             var column = limit.Per == LimitScope.Agent ? "agent" : "role";
@@ -61,7 +62,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var retryAfter = limit.Window.Length() is { } length
                     ? TimeSpan.FromMilliseconds(Math.Max(1, oldestCounting + (long)length.TotalMilliseconds - now))
                     : TimeSpan.MaxValue;
-                return new RateLimitHit(limit, times.Count, retryAfter);
+                var hit = new RateLimitHit(limit, times.Count, retryAfter);
+                if (!limit.Shadow)
+                {
+                    return new RateCheck(hit, shadowHits);
+                }
+
+                shadowHits.Add(hit);
             }
         }
 
@@ -72,7 +79,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM call_count WHERE at_ms < @cutoff", new { cutoff = now - (long)TimeSpan.FromDays(31).TotalMilliseconds }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return null;
+        return new RateCheck(null, shadowHits);
     }
 
     public async Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
@@ -80,6 +87,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
+
+        var shadowOverruns = new List<(Budget, long)>();
 
         // Checked again under the write lock: two identical calls racing each other are still one request.
         if (start.Fingerprint is { } fingerprint && await FindEarlierAsync(connection, tx, fingerprint, start.RetryHorizon, ct) is { } earlier)
@@ -96,12 +105,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
         else if (start.Hold is { } hold)
         {
-            foreach (var budget in start.Budgets.Where(b => !b.Shadow && b.Limit.Currency == hold.Currency))
+            foreach (var budget in start.Budgets.Where(b => b.Limit.Currency == hold.Currency).OrderBy(b => b.Shadow))
             {
                 var used = await BudgetQueries.UsedAsync(connection, tx, start.Who, budget, now, ct);
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
-                    return new StartDecision.OverBudget(budget, used);
+                    if (!budget.Shadow)
+                    {
+                        return new StartDecision.OverBudget(budget, used);
+                    }
+
+                    shadowOverruns.Add((budget, used));
                 }
             }
 
@@ -121,7 +135,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             }, tx, cancellationToken: ct));
         await AuditChainStore.AppendAsync(connection, tx, start.CallId, now, ct);
         await tx.CommitAsync(ct);
-        return new StartDecision.Started(start.IdempotencyKey);
+        return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
     public async Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct)

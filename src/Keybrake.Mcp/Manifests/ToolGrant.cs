@@ -6,6 +6,9 @@ namespace Keybrake.Mcp.Manifests;
 /// <summary>One tool's entry in a role manifest: the constraints that shape its schema and its checks.</summary>
 public sealed record ToolGrant
 {
+    /// <summary>A grant with none of the manifest's constraints: Stripe's full argument space.</summary>
+    public static readonly ToolGrant Unconstrained = new();
+
     /// <summary>Largest amount one call may move; becomes the schema's <c>maximum</c>.</summary>
     public MoneyAmount? MaxAmount { get; init; }
 

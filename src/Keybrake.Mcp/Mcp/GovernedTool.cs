@@ -26,7 +26,8 @@ public sealed class GovernedTool : McpServerTool
             Name = operation.Name,
             Title = operation.Title,
             Description = operation.Describe(role, grant),
-            InputSchema = ToElement(operation.InputSchema(role, grant)),
+            // A shadow grant's constraints are only recorded, so the agent sees Stripe's unconstrained arguments.
+            InputSchema = ToElement(operation.InputSchema(role, grant.Shadow ? ToolGrant.Unconstrained : grant)),
             OutputSchema = ToElement(operation.OutputSchema()),
             Annotations = new ToolAnnotations
             {

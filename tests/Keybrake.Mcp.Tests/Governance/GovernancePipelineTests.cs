@@ -271,8 +271,7 @@ public sealed class GovernancePipelineTests
         // Another connection holds the write lock past the busy timeout: nothing may reach Stripe.
         var locked = new SqliteDatabase(f.Database.Path, TimeSpan.FromMilliseconds(200));
         var ledger = new SqliteLedger(locked, f.Clock);
-        var pipeline = new GovernancePipeline(new ToolRegistry([f.Operation]), f.Manifests, new Keybrake.Mcp.Governance.Policy.IdentifyAgentCheck(f.Manifests, ledger), ledger, new Keybrake.Mcp.Governance.Policy.ApprovalGate(f.Approvals), f.Reconciler, f.Clock,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<GovernancePipeline>.Instance);
+        var pipeline = f.PipelineOver(ledger);
         await using var holder = await f.Database.OpenAsync(CancellationToken.None);
         using var tx = holder.BeginTransaction(deferred: false);
 

@@ -59,8 +59,7 @@ public sealed class FailClosedTests
         {
             using var f = new PipelineFixture(role with { ReadsWithoutLedger = allowed }, read);
             var locked = new SqliteLedger(new SqliteDatabase(f.Database.Path, TimeSpan.FromMilliseconds(100)), f.Clock);
-            var pipeline = new GovernancePipeline(new ToolRegistry([read]), f.Manifests, new Keybrake.Mcp.Governance.Policy.IdentifyAgentCheck(f.Manifests, locked),
-                locked, new Keybrake.Mcp.Governance.Policy.ApprovalGate(f.Approvals), f.Reconciler, f.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<GovernancePipeline>.Instance);
+            var pipeline = f.PipelineOver(locked);
             await using var holder = await f.Database.OpenAsync(CancellationToken.None);
             using var tx = holder.BeginTransaction(deferred: false);
             await new SqliteCommand("INSERT INTO revocation (scope, revoked_at_ms) VALUES ('agent:x', 0)", holder, tx).ExecuteNonQueryAsync();

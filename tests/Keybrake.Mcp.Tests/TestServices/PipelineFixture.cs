@@ -21,10 +21,9 @@ public sealed class PipelineFixture : IDisposable
         Database.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         Ledger = new SqliteLedger(Database, Clock);
         Manifests = new ManifestSource(Roles.Set(role));
-        var registry = new ToolRegistry([Operation]);
         Approvals = new SqliteApprovals(Database, Clock);
-        Reconciler = new Reconciler(Ledger, registry, Manifests, Clock, NullLogger<Reconciler>.Instance);
-        Pipeline = new GovernancePipeline(registry, Manifests, new IdentifyAgentCheck(Manifests, Ledger), Ledger, new ApprovalGate(Approvals), Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
+        Reconciler = new Reconciler(Ledger, new ToolRegistry([Operation]), Manifests, Clock, NullLogger<Reconciler>.Instance);
+        Pipeline = PipelineOver(Ledger);
     }
 
     public FakeOperation Operation { get; }
@@ -42,6 +41,11 @@ public sealed class PipelineFixture : IDisposable
     public Reconciler Reconciler { get; }
 
     public SqliteApprovals Approvals { get; }
+
+    /// <summary>The same pipeline over another ledger (e.g. one whose database is locked).</summary>
+    public GovernancePipeline PipelineOver(ILedger ledger) => new(
+        new ToolRegistry([Operation]), Manifests, new IdentifyAgentCheck(Manifests, ledger), ledger, new ApprovalGate(Approvals),
+        new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance), Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
 
     public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null, IApprovalPrompt? prompt = null) =>
         Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None, prompt);
