@@ -15,15 +15,34 @@ public static class AuditCommand
         var since = new Option<string?>("--since") { Description = "Only calls in the last DURATION, e.g. 30m, 24h, 7d." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line (DESIGN.md 3.4 fields)." };
         var limit = new Option<int?>("--limit") { Description = "At most this many of the newest records." };
-        var command = new Command("audit", "Show the audit log, newest last.")
+        var tool = new Option<string?>("--tool") { Description = "Only calls of this tool." };
+        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: allowed, denied, failed or unknown." };
+        var until = new Option<string?>("--until") { Description = "Only calls older than DURATION ago (with --since: a time slice)." };
+        var csv = new Option<bool>("--csv") { Description = "Comma-separated values with a header row, for spreadsheets." };
+        var command = new Command("audit",
+            "Show the audit log, newest last.\n\nExamples:\n  keybrake-mcp audit --since 24h\n  keybrake-mcp audit --agent refund-bot --outcome denied --json\n" +
+            "  keybrake-mcp audit --tool issue_refund --since 7d --until 1d --csv > refunds.csv")
         {
-            agent, since, json, limit, AuditChainCommands.Verify(context), AuditChainCommands.Export(context),
+            agent, tool, outcome, since, until, json, csv, limit, AuditChainCommands.Verify(context), AuditChainCommands.Export(context),
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(since) is { } text && DurationText.TryParse(text) is null)
+            foreach (var option in new[] { since, until })
             {
-                result.AddError($"--since: '{text}' is not a duration such as 30m, 24h or 7d");
+                if (result.GetValue(option) is { } text && DurationText.TryParse(text) is null)
+                {
+                    result.AddError($"{option.Name}: '{text}' is not a duration such as 30m, 24h or 7d");
+                }
+            }
+
+            if (result.GetValue(outcome) is { } o && o is not (AuditOutcomes.Allowed or AuditOutcomes.Denied or AuditOutcomes.Failed or AuditOutcomes.Unknown))
+            {
+                result.AddError($"--outcome: '{o}' is not one of allowed, denied, failed, unknown");
+            }
+
+            if (result.GetValue(json) && result.GetValue(csv))
+            {
+                result.AddError("give --json or --csv, not both");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -31,8 +50,14 @@ public static class AuditCommand
             var cli = context(parse);
             var ledger = await cli.OpenLedgerAsync(ct);
             var from = DurationText.TryParse(parse.GetValue(since)) is { } window ? DateTimeOffset.UtcNow - window : (DateTimeOffset?)null;
-            var records = await ledger.ReadAuditAsync(new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit)), ct);
-            if (parse.GetValue(json))
+            var to = DurationText.TryParse(parse.GetValue(until)) is { } ago ? DateTimeOffset.UtcNow - ago : (DateTimeOffset?)null;
+            var records = await ledger.ReadAuditAsync(
+                new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit)) { Tool = parse.GetValue(tool), Outcome = parse.GetValue(outcome), Until = to }, ct);
+            if (parse.GetValue(csv))
+            {
+                AuditCsv.Write(cli.Out, records);
+            }
+            else if (parse.GetValue(json))
             {
                 foreach (var record in records)
                 {

@@ -100,4 +100,12 @@ public sealed record BudgetUsage(string Role, string? Agent, Budget Budget, long
 }
 
 /// <summary>Filter for reading the audit log.</summary>
-public sealed record AuditQuery(string? Agent = null, DateTimeOffset? Since = null, int? Limit = null);
+public sealed record AuditQuery(string? Agent = null, DateTimeOffset? Since = null, int? Limit = null)
+{
+    public string? Tool { get; init; }
+
+    public string? Outcome { get; init; }
+
+    /// <summary>Only records before this time.</summary>
+    public DateTimeOffset? Until { get; init; }
+}

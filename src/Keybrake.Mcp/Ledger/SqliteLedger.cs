@@ -221,8 +221,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
             $"SELECT * FROM (SELECT {AuditRow.Columns}, {AuditRow.HashColumn} FROM audit WHERE (@Agent IS NULL OR agent = @Agent) AND at_ms >= @since " +
+            "AND at_ms < @until AND (@Tool IS NULL OR tool = @Tool) AND (@Outcome IS NULL OR outcome = @Outcome) " +
             "ORDER BY id DESC LIMIT @limit) ORDER BY Id",
-            new { query.Agent, since = query.Since?.ToUnixTimeMilliseconds() ?? 0, limit = query.Limit ?? -1 },
+            new
+            {
+                query.Agent, query.Tool, query.Outcome, since = query.Since?.ToUnixTimeMilliseconds() ?? 0,
+                until = query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue, limit = query.Limit ?? -1,
+            },
             cancellationToken: ct));
         return rows.Select(r => r.ToRecord()).ToList();
     }
