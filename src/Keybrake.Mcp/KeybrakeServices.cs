@@ -2,6 +2,7 @@ using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Sandbox;
 using Keybrake.Mcp.Stripe;
 using Keybrake.Mcp.Stripe.Tools;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,11 @@ using Microsoft.Extensions.Logging;
 namespace Keybrake.Mcp;
 
 /// <summary>Where a server process finds its manifests, its ledger, its keys and Stripe.</summary>
-public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment);
+public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment)
+{
+    /// <summary>Stripe is the embedded simulator (<c>serve --sandbox</c>): every tool result is marked as such.</summary>
+    public bool Sandbox { get; init; }
+}
 
 /// <summary>The one place the governance core, the ledger and the Stripe tools are wired together.</summary>
 public static class KeybrakeServices
@@ -59,6 +64,11 @@ public static class KeybrakeServices
                 : Reconciler.DefaultGrace,
         });
         services.AddSingleton<GovernancePipeline>();
+        if (options.Sandbox)
+        {
+            services.AddSandboxMarking();
+        }
+
         return services;
     }
 }
