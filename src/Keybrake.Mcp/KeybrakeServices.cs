@@ -2,6 +2,7 @@ using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Sandbox;
 using Keybrake.Mcp.Stripe;
 using Keybrake.Mcp.Stripe.Tools;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,9 @@ public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Strip
 {
     /// <summary>The manifest folder to watch for edits; null serves the manifests given at start, unchanged.</summary>
     public string? ManifestsDirectory { get; init; }
+
+    /// <summary>Stripe is the embedded simulator (<c>serve --sandbox</c>): every tool result is marked as such.</summary>
+    public bool Sandbox { get; init; }
 }
 
 /// <summary>The one place the governance core, the ledger and the Stripe tools are wired together.</summary>
@@ -72,6 +76,11 @@ public static class KeybrakeServices
             services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));
             services.AddSingleton<Mcp.ManifestReloadService>();
             services.AddHostedService(sp => sp.GetRequiredService<Mcp.ManifestReloadService>());
+        }
+
+        if (options.Sandbox)
+        {
+            services.AddSandboxMarking();
         }
 
         return services;

@@ -7,4 +7,6 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-return await KeybrakeCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, cancel.Token);
+// Prompts only on a terminal: scripts and MCP clients that pipe stdin get the defaults, never a hang.
+var terminal = Console.IsInputRedirected ? null : Console.In;
+return await KeybrakeCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, cancel.Token, terminal);

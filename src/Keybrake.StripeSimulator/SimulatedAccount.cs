@@ -77,14 +77,14 @@ public sealed class SimulatedAccount
         }
     }
 
-    public string AddInvoice(string customer, long amountDue, string currency, string status = "open", string? subscription = null)
+    public string AddInvoice(string customer, long amountDue, string currency, string status = "open", string? subscription = null, string? id = null)
     {
         lock (Store.Gate)
         {
             var customerObj = RequireCustomer(customer);
             var now = Now();
             var line = InvoiceJson.Line(amountDue, currency.ToLowerInvariant(), "Simulated charge", 1, now, now, null, null, null);
-            var invoice = InvoiceJson.Create(StripeIds.New("in"), customerObj, currency.ToLowerInvariant(), status, subscription, [line], now);
+            var invoice = InvoiceJson.Create(id ?? StripeIds.New("in"), customerObj, currency.ToLowerInvariant(), status, subscription, [line], now);
             Store.Add(invoice);
             return (string)invoice["id"]!;
         }

@@ -13,7 +13,7 @@ public static class ApprovalsCommand
     {
         var json = new Option<bool>("--json") { Description = "One JSON object per line." };
         var all = new Option<bool>("--all") { Description = "Also decided, used and expired approvals." };
-        var list = new Command("list", "Pending approvals (and approved ones not yet used).\n\nExample:\n  keybrake-mcp approvals list") { json, all };
+        var list = new Command("list", "Pending approvals (and approved ones not yet used).") { json, all };
         list.SetAction(async (parse, ct) =>
         {
             var cli = context(parse);
@@ -49,8 +49,8 @@ public static class ApprovalsCommand
         var reason = new Option<string?>("--reason") { Description = "Why; shown to the agent and in the audit log." };
         var name = approve ? "approve" : "deny";
         var command = new Command(name, approve
-            ? "Approve a held call: the agent's retry of the same call proceeds, once.\n\nExample:\n  keybrake-mcp approvals approve apr_0123456789abcdef"
-            : "Deny a held call: its hold is released and the agent's retry is refused.\n\nExample:\n  keybrake-mcp approvals deny apr_0123456789abcdef --reason \"duplicate ticket\"") { id };
+            ? "Approve a held call: the agent's retry of the same call proceeds, once."
+            : "Deny a held call: its hold is released and the agent's retry is refused.") { id };
         if (!approve)
         {
             command.Options.Add(reason);

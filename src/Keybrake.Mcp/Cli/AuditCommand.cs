@@ -19,9 +19,7 @@ public static class AuditCommand
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: allowed, denied, failed or unknown." };
         var until = new Option<string?>("--until") { Description = "Only calls older than DURATION ago (with --since: a time slice)." };
         var csv = new Option<bool>("--csv") { Description = "Comma-separated values with a header row, for spreadsheets." };
-        var command = new Command("audit",
-            "Show the audit log, newest last.\n\nExamples:\n  keybrake-mcp audit --since 24h\n  keybrake-mcp audit --agent refund-bot --outcome denied --json\n" +
-            "  keybrake-mcp audit --tool issue_refund --since 7d --until 1d --csv > refunds.csv")
+        var command = new Command("audit", "Show the audit log, newest last; filter it, or export it as JSON lines or CSV.")
         {
             agent, tool, outcome, since, until, json, csv, limit, AuditChainCommands.Verify(context), AuditChainCommands.Export(context),
         };

@@ -5,7 +5,8 @@ namespace Keybrake.Mcp.Cli;
 /// <summary>The <c>keybrake-mcp</c> command line: global options, the commands, and the contract's exit codes.</summary>
 public static class KeybrakeCli
 {
-    public static async Task<int> RunAsync(string[] args, Func<string, string?> env, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <param name="terminal">Stdin when it is a terminal, for commands that ask (init); null answers with defaults.</param>
+    public static async Task<int> RunAsync(string[] args, Func<string, string?> env, TextWriter output, TextWriter error, CancellationToken ct = default, TextReader? terminal = null)
     {
         var manifests = new Option<string?>("--manifests") { Description = "Manifest folder (env KEYBRAKE_MANIFESTS, default ./tool-manifests).", Recursive = true };
         var db = new Option<string?>("--db") { Description = "Ledger database (env KEYBRAKE_DB, default $XDG_DATA_HOME/keybrake/keybrake.db).", Recursive = true };
@@ -30,7 +31,9 @@ public static class KeybrakeCli
             TokenCommand.Create(Context),
             ReconcileCommand.Create(Context),
             ApprovalsCommand.Create(Context),
+            InitCommand.Create(Context, terminal),
         };
+        CliExamples.AddTo(root);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

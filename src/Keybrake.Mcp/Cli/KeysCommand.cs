@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Stripe;
 
 namespace Keybrake.Mcp.Cli;
@@ -26,14 +27,20 @@ public static class KeysCommand
                 return ExitCodes.CheckFailed;
             }
 
-            var permissions = StripePermissions.Plan(manifest);
-            cli.Out.WriteLine($"# {manifest.Role}: {manifest.Tools.Count} tool(s) need {permissions.Count} permission(s); every other resource stays at None.");
-            cli.Out.WriteLine("stripe restricted_keys create \\");
-            cli.Out.WriteLine($"  --name \"agent-{manifest.Role}-$(date +%Y%m)\" \\");
-            cli.Out.WriteLine($"  --permissions {string.Join(",", permissions)}");
-            cli.Out.WriteLine($"# then: export {manifest.Stripe.KeyEnv}=rk_{(manifest.Stripe.Mode == Manifests.StripeMode.Live ? "live" : "test")}_...");
+            WritePlan(cli.Out, manifest);
             return ExitCodes.Success;
         });
         return new Command("keys", "Restricted-key helpers.") { plan };
+    }
+
+    /// <summary>Prints the role's key plan as a Stripe CLI command; <c>init</c> prints the same for the manifest it wrote.</summary>
+    public static void WritePlan(TextWriter output, RoleManifest manifest)
+    {
+        var permissions = StripePermissions.Plan(manifest);
+        output.WriteLine($"# {manifest.Role}: {manifest.Tools.Count} tool(s) need {permissions.Count} permission(s); every other resource stays at None.");
+        output.WriteLine("stripe restricted_keys create \\");
+        output.WriteLine($"  --name \"agent-{manifest.Role}-$(date +%Y%m)\" \\");
+        output.WriteLine($"  --permissions {string.Join(",", permissions)}");
+        output.WriteLine($"# then: export {manifest.Stripe.KeyEnv}=rk_{(manifest.Stripe.Mode == StripeMode.Live ? "live" : "test")}_...");
     }
 }

@@ -3,6 +3,7 @@ using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Mcp;
 using Keybrake.Mcp.Mcp.Http;
+using Keybrake.Mcp.Sandbox;
 using Keybrake.Mcp.Stripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,8 @@ public static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"With --http: where to listen (default {HttpServerSettings.DefaultUrls}; loopback unless told otherwise)." };
         var origins = new Option<string[]>("--allowed-origins") { Description = "With --http: browser origins allowed besides loopback ones.", AllowMultipleArgumentsPerToken = true };
         var hosts = new Option<string[]>("--allowed-hosts") { Description = "With --http on a non-loopback address: Host header values to accept.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("serve", "Serve the governed tools over MCP (stdio for one agent, or HTTP for many).") { agent, http, urls, origins, hosts };
+        var sandbox = new Option<bool>("--sandbox") { Description = "Use an embedded, simulated Stripe account: no key needed, a separate ledger (keybrake-sandbox.db unless --db), results marked \"sandbox\": true." };
+        var command = new Command("serve", "Serve the governed tools over MCP (stdio for one agent, or HTTP for many).") { agent, http, urls, origins, hosts, sandbox };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(agent) is null) == !result.GetValue(http))
@@ -44,11 +46,16 @@ public static class ServeCommand
                 return ExitCodes.CheckFailed;
             }
 
+            await using var simulated = parse.GetValue(sandbox)
+                ? await SandboxHost.StartAsync(cli, manifests, databaseGiven: parse.GetValue<string?>("--db") is not null, ct)
+                : null;
+            cli = simulated?.Cli ?? cli;
             var database = new Ledger.SqliteDatabase(cli.DatabasePath);
             await database.InitializeAsync(ct);
             var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment)
             {
                 ManifestsDirectory = cli.ManifestsDirectory,
+                Sandbox = simulated is not null,
             };
             return parse.GetValue(agent) is { } name
                 ? await ServeStdioAsync(cli, manifests, options, name, ct)

@@ -40,15 +40,15 @@ public sealed class BuiltTool : IAsyncDisposable
         }
     }
 
-    /// <summary>Spawns <c>keybrake-mcp serve --agent AGENT</c> and connects the SDK's stdio client to it.</summary>
-    public static async Task<BuiltTool> ServeAsync(string agent, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>Spawns <c>keybrake-mcp serve --agent AGENT [EXTRA...]</c> and connects the SDK's stdio client to it.</summary>
+    public static async Task<BuiltTool> ServeAsync(string agent, IReadOnlyDictionary<string, string?> environment, params string[] extraArguments)
     {
         var tool = new BuiltTool(null!);
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = $"keybrake-{agent}",
             Command = "dotnet",
-            Arguments = [DllPath, "serve", "--agent", agent],
+            Arguments = [DllPath, "serve", "--agent", agent, .. extraArguments],
             EnvironmentVariables = environment.ToDictionary(p => p.Key, p => p.Value),
             StandardErrorLines = line => tool._stderr.Enqueue(line),
         });
