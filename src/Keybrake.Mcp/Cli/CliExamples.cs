@@ -39,6 +39,7 @@ public static class CliExamples
         ["audit verify"] = ["keybrake-mcp audit verify", "keybrake-mcp audit verify --file audit-chain.jsonl"],
         ["audit export"] = ["keybrake-mcp audit export > audit-chain.jsonl"],
         ["spend"] = ["keybrake-mcp spend", "keybrake-mcp spend --agent refund-bot --json"],
+        ["agents"] = ["keybrake-mcp agents", "keybrake-mcp agents --json"],
         ["validate"] = ["keybrake-mcp validate", "keybrake-mcp validate --manifests ./tool-manifests"],
         ["keys"] = ["keybrake-mcp keys plan support-refunds"],
         ["keys plan"] = ["keybrake-mcp keys plan support-refunds", "keybrake-mcp keys plan analytics-readonly --manifests ./tool-manifests"],

@@ -31,6 +31,7 @@ public static class KeybrakeCli
             TokenCommand.Create(Context),
             ReconcileCommand.Create(Context),
             ApprovalsCommand.Create(Context),
+            AgentsCommand.Create(Context),
             InitCommand.Create(Context, terminal),
         };
         CliExamples.AddTo(root);

@@ -64,17 +64,26 @@ public static class SpendCommand
                 return ExitCodes.Success;
             }
 
-            TextTable.Write(cli.Out, ["ROLE", "AGENT", "WINDOW", "LIMIT", "USED", "HELD", "REMAINING"], usage.Select(u =>
+            TextTable.Write(cli.Out, ["ROLE", "AGENT", "WINDOW", "USED / LIMIT", "HELD", "REMAINING", "USE"], usage.Select(u =>
             {
                 var currency = u.Budget.Limit.Currency;
                 return (IReadOnlyList<string>)
                 [
-                    u.Role, u.Agent ?? "(role)", u.Budget.Window.Name(), u.Budget.Limit.ToString(),
-                    MoneyAmount.Format(u.SettledMinor, currency), MoneyAmount.Format(u.HeldMinor, currency), MoneyAmount.Format(u.RemainingMinor, currency),
+                    u.Role, u.Agent ?? "(whole role)", u.Budget.Window.Name() + (u.Budget.Shadow ? " (shadow)" : ""),
+                    $"{MoneyAmount.Format(u.SettledMinor, currency).Replace($" {currency.Code}", "")} / {u.Budget.Limit}",
+                    MoneyAmount.Format(u.HeldMinor, currency), MoneyAmount.Format(u.RemainingMinor, currency), Bar(u.UsedMinor, u.Budget.Limit.Minor),
                 ];
             }));
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>A ten-step bar and the percentage used, held money included; integers only.</summary>
+    internal static string Bar(long used, long limit)
+    {
+        var percent = limit <= 0 ? 100 : (int)Math.Min(999, used * 100 / limit);
+        var filled = Math.Min(10, (percent + 5) / 10);
+        return $"[{new string('#', filled)}{new string('.', 10 - filled)}] {percent,3}%";
     }
 }

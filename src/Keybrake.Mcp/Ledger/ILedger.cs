@@ -44,6 +44,9 @@ public interface ILedger
     /// <summary>The audit chain's events in order, streamed.</summary>
     IAsyncEnumerable<AuditChainEvent> ReadChainAsync(CancellationToken ct);
 
+    /// <summary>Every agent that appears in the ledger: its last call, and its settled plus held spend since <paramref name="since"/>.</summary>
+    Task<IReadOnlyList<AgentActivity>> ReadAgentActivityAsync(DateTimeOffset since, CancellationToken ct);
+
     /// <summary>Usage of each budget of a role, per agent for agent budgets.</summary>
     Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct);
 }

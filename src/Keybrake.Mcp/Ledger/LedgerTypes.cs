@@ -109,3 +109,6 @@ public sealed record AuditQuery(string? Agent = null, DateTimeOffset? Since = nu
     /// <summary>Only records before this time.</summary>
     public DateTimeOffset? Until { get; init; }
 }
+
+/// <summary>What <c>keybrake-mcp agents</c> shows of one agent: its last call and the money it moved (or holds) recently.</summary>
+public sealed record AgentActivity(string Agent, DateTimeOffset? LastCall, IReadOnlyDictionary<string, long> SpendByCurrency);

@@ -260,6 +260,20 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
     }
 
+    public async Task<IReadOnlyList<AgentActivity>> ReadAgentActivityAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var last = (await connection.QueryAsync<(string Agent, long AtMs)>(new CommandDefinition(
+            "SELECT agent, MAX(at_ms) FROM audit GROUP BY agent", cancellationToken: ct))).ToDictionary(r => r.Agent, r => r.AtMs);
+        var spend = (await connection.QueryAsync<(string Agent, string Currency, long Minor)>(new CommandDefinition(
+            "SELECT agent, currency, SUM(amount_minor) FROM spend WHERE at_ms >= @since GROUP BY agent, currency",
+            new { since = since.ToUnixTimeMilliseconds() }, cancellationToken: ct))).ToLookup(r => r.Agent);
+        return [.. last.Keys.Union(spend.Select(g => g.Key)).Order(StringComparer.Ordinal).Select(agent => new AgentActivity(
+            agent,
+            last.TryGetValue(agent, out var at) ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
+            spend[agent].ToDictionary(r => r.Currency, r => r.Minor)))];
+    }
+
     public async Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct)
     {
         var now = NowMs;
