@@ -4,6 +4,7 @@ using Keybrake.Mcp.Manifests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace Keybrake.Mcp.Mcp;
@@ -43,9 +44,24 @@ public static class McpServerSetup
         return services;
     }
 
-    /// <summary>Calls to names outside the role's tools go through the pipeline too, which refuses and audits them.</summary>
+    /// <summary>
+    /// A call to a name outside the caller's tools goes through the pipeline, which refuses it and writes the attempt
+    /// to the audit log (a "create" asked of a capture-only agent is worth knowing about); the client then gets the
+    /// protocol's answer for a tool it was never offered: JSON-RPC -32602 "Unknown tool", with the reason.
+    /// </summary>
     public static void RefuseOtherTools(McpServerOptions options) =>
-        options.Handlers.CallToolHandler = (request, ct) => GovernedTool.InvokeGovernedAsync(request, request.Params?.Name ?? "", ct);
+        options.Handlers.CallToolHandler = async (request, ct) =>
+        {
+            var name = request.Params?.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new McpProtocolException("tools/call needs the name of a tool from tools/list", McpErrorCode.InvalidParams);
+            }
+
+            var refusal = await GovernedTool.InvokeGovernedAsync(request, name, ct);
+            var message = refusal.Content.OfType<TextContentBlock>().FirstOrDefault()?.Text ?? "not one of this agent's tools";
+            throw new McpProtocolException($"Unknown tool: '{name}'. {message}", McpErrorCode.InvalidParams);
+        };
 
     /// <summary>The role's tools that this build implements, each with the schema generated from its grant.</summary>
     public static IEnumerable<McpServerTool> ToolsFor(RoleManifest role, ToolRegistry registry)

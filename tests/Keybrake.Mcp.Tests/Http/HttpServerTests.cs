@@ -55,8 +55,9 @@ public sealed class HttpServerTests
             refunds.CallToolAsync("issue_refund", Args(new { payment_intent = refundIntent, amount = 1500 })).AsTask(),
             captures.CallToolAsync("capture_payment_intent", Args(new { payment_intent = captureIntent })).AsTask());
         Assert.All(results, r => r.AssertSuccess());
-        var crossed = await refunds.CallToolAsync("capture_payment_intent", Args(new { payment_intent = captureIntent }));
-        Assert.Equal("not_allowed", crossed.ErrorCode());
+        var crossed = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(
+            () => refunds.CallToolAsync("capture_payment_intent", Args(new { payment_intent = captureIntent })).AsTask());
+        Assert.Equal(ModelContextProtocol.McpErrorCode.InvalidParams, crossed.ErrorCode);
 
         var audit = await new Keybrake.Mcp.Ledger.SqliteLedger(new Keybrake.Mcp.Ledger.SqliteDatabase(world.DatabasePath), TimeProvider.System)
             .ReadAuditAsync(new Keybrake.Mcp.Ledger.AuditQuery(), CancellationToken.None);

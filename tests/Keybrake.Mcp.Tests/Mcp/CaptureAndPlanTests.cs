@@ -1,5 +1,6 @@
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
+using ModelContextProtocol;
 
 namespace Keybrake.Mcp.Tests.Mcp;
 
@@ -42,10 +43,14 @@ public sealed class CaptureAndPlanTests
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 8900, "usd", manualCapture: true);
         await using var mcp = await McpHarness.StartAsync(world, "refund-bot");
-        var result = await mcp.CallAsync("capture_payment_intent", new { payment_intent = intent });
-        Assert.Equal("not_allowed", result.ErrorCode());
-        Assert.Contains("not granted to role 'support-refunds'", result.ErrorMessage());
+        var error = await Assert.ThrowsAsync<McpProtocolException>(() => mcp.CallAsync("capture_payment_intent", new { payment_intent = intent }));
+        Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
+        Assert.Contains("Unknown tool: 'capture_payment_intent'", error.Message);
+        Assert.Contains("not granted to role 'support-refunds'", error.Message);
         Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+        var audit = await new Keybrake.Mcp.Ledger.SqliteLedger(new Keybrake.Mcp.Ledger.SqliteDatabase(world.DatabasePath), TimeProvider.System)
+            .ReadAuditAsync(new Keybrake.Mcp.Ledger.AuditQuery(), CancellationToken.None);
+        Assert.Contains(audit, r => r is { Tool: "capture_payment_intent", Outcome: "denied", Code: "not_allowed" });
         Assert.Equal("requires_capture", (string?)world.Stripe.Account.GetPaymentIntent(intent)!["status"]);
     }
 
@@ -96,8 +101,8 @@ public sealed class CaptureAndPlanTests
         // The capturer's key allows POST /v1/payment_intents (create); no tool of ours sends it, and asking is refused.
         await using var world = await StripeWorld.StartAsync();
         await using var mcp = await McpHarness.StartAsync(world, "capture-bot");
-        var result = await mcp.CallAsync("create_payment_intent", new { amount = 1000000, currency = "usd" });
-        Assert.Equal("not_allowed", result.ErrorCode());
+        var error = await Assert.ThrowsAsync<McpProtocolException>(() => mcp.CallAsync("create_payment_intent", new { amount = 1000000, currency = "usd" }));
+        Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
         var bogus = await mcp.CallAsync("capture_payment_intent", new { payment_intent = "pi_new", amount_to_capture = 1000000, currency = "usd" });
         Assert.Equal("invalid_arguments", bogus.ErrorCode());
         Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");

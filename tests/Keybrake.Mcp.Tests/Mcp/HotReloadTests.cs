@@ -93,7 +93,8 @@ public sealed class HotReloadTests
         Edit(world, m => m["agents"] = new JsonArray("plan-bot-2"));
         await WaitForAsync(changed, "tools/list_changed");
         Assert.Empty(await mcp.Client.ListToolsAsync());
-        Assert.Equal("unknown_agent", (await mcp.CallAsync("get_subscription", new { subscription })).ErrorCode());
+        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => mcp.CallAsync("get_subscription", new { subscription }));
+        Assert.Contains("'plan-bot' is not listed in any role manifest", refused.Message);
     }
 
     [Fact]
