@@ -24,7 +24,8 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, s
     /// <summary>Opens the ledger's database, creating and migrating it on first use.</summary>
     public async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
     {
-        var database = new SqliteDatabase(DatabasePath);
+        // Operator commands are rare and a revoke must survive even a power cut once it returned: fsync every commit.
+        var database = new SqliteDatabase(DatabasePath, fullSync: true);
         await database.InitializeAsync(ct);
         return database;
     }

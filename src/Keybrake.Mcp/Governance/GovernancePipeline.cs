@@ -360,7 +360,7 @@ public sealed class GovernancePipeline(
     }
 
     private static bool IsLedgerFailure(Exception ex) =>
-        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException;
+        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException;
 
     private sealed record RoleManifestAndGrant(Manifests.RoleManifest Role, Manifests.ToolGrant Grant);
 }

@@ -104,5 +104,28 @@ internal static class LedgerSchema
         CREATE INDEX ix_approval_fingerprint ON approval (fingerprint, created_at_ms);
         CREATE INDEX ix_approval_status ON approval (status, expires_at_ms);
         """,
+        // Bucketed usage: a budget or rate check sums at most a few dozen buckets of its window, however many calls
+        // the window holds. Each spend row remembers which bucket series it was added to (bit i = granularity i).
+        """
+        CREATE TABLE usage_bucket (
+            scope          TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            currency       TEXT NOT NULL,
+            granularity_ms INTEGER NOT NULL,
+            bucket_ms      INTEGER NOT NULL,
+            amount         INTEGER NOT NULL,
+            PRIMARY KEY (scope, kind, currency, granularity_ms, bucket_ms)
+        );
+        ALTER TABLE spend ADD COLUMN agent_mask INTEGER NOT NULL DEFAULT 31;
+        ALTER TABLE spend ADD COLUMN role_mask INTEGER NOT NULL DEFAULT 31;
+        CREATE INDEX ix_spend_state ON spend (state);
+        CREATE INDEX ix_audit_at ON audit (at_ms);
+        INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount)
+            SELECT s.scope, 'spend', s.currency, g.ms, CASE WHEN g.ms = 0 THEN 0 ELSE (s.at_ms / g.ms) * g.ms END, SUM(s.amount_minor)
+            FROM (SELECT 'agent:' || agent AS scope, currency, at_ms, amount_minor FROM spend
+                  UNION ALL SELECT 'role:' || role, currency, at_ms, amount_minor FROM spend) s,
+                 (SELECT 1000 AS ms UNION ALL SELECT 60000 UNION ALL SELECT 3600000 UNION ALL SELECT 86400000 UNION ALL SELECT 0) g
+            GROUP BY 1, 2, 3, 4, 5;
+        """,
     ];
 }

@@ -38,6 +38,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     {
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
         foreach (var budget in budgets.Where(b => !b.Shadow && b.Limit.Currency == amount.Currency))
         {
@@ -50,9 +51,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         var expires = now + (long)expiresAfter.TotalMilliseconds;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms) VALUES (@id, @Agent, @Role, @Currency, @Minor, 'held', @now)",
-            new { id, who.Agent, who.Role, Currency = amount.Currency.Code, amount.Minor, now }, tx, cancellationToken: ct));
+        await SpendBook.HoldAsync(connection, tx, id, who, amount.Currency.Code, amount.Minor, budgets, now, ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms) " +
             "VALUES (@id, @Agent, @Role, @tool, @fingerprint, @arguments, @Minor, @Currency, 'pending', @now, @expires)",
@@ -74,6 +73,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await ExpireAsync(ct);
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE approval SET status = @status, decided_at_ms = @now, decided_by = @by, reason = @reason, " +
@@ -87,7 +87,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
 
         if (!approve)
         {
-            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM spend WHERE call_id = @id", new { id }, tx, cancellationToken: ct));
+            await SpendBook.ReleaseAsync(connection, tx, id, ct);
         }
 
         var record = (await connection.QueryFirstAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM approval WHERE id = @id", new { id }, tx, cancellationToken: ct))).ToRecord();
@@ -135,10 +135,16 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             return;
         }
 
+        using var writing = await database.LockWritesAsync(ct);
+
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM spend WHERE call_id IN (SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now)",
-            new { now }, tx, cancellationToken: ct));
+        var expired = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", new { now }, tx, cancellationToken: ct));
+        foreach (var id in expired)
+        {
+            await SpendBook.ReleaseAsync(connection, tx, id, ct);
+        }
+
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE approval SET status = 'expired' WHERE status IN ('pending', 'approved') AND expires_at_ms < @now",
             new { now }, tx, cancellationToken: ct));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -9,10 +10,23 @@ public sealed class SqliteDatabase
     private readonly string _connectionString;
     private readonly string _createConnectionString;
 
-    public SqliteDatabase(string path, TimeSpan? busyTimeout = null)
+    // One writer at a time per file inside a process: SQLite would serialize them anyway, but by sleeping in its busy
+    // handler; waiting here instead keeps many concurrent callers fast. Other processes still meet the file lock.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriteGates = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _writeGate;
+    private readonly string _pragmas;
+
+    /// <param name="fullSync">
+    /// <c>synchronous = FULL</c>: every commit survives power loss, at the cost of an fsync per commit. The default,
+    /// NORMAL in WAL mode, survives a crash or kill of the process, which is what a server's audit needs.
+    /// </param>
+    public SqliteDatabase(string path, TimeSpan? busyTimeout = null, bool fullSync = false)
     {
         Path = System.IO.Path.GetFullPath(path);
         BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5);
+        _writeGate = WriteGates.GetOrAdd(Path, _ => new SemaphoreSlim(1, 1));
+        _pragmas = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {(fullSync ? "FULL" : "NORMAL")};";
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -46,8 +60,32 @@ public sealed class SqliteDatabase
 
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
-        await connection.ExecuteAsync($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
+        await connection.ExecuteAsync(_pragmas);
         return connection;
+    }
+
+    /// <summary>Waits for this process's turn to write; dispose the result after the transaction.</summary>
+    public async Task<IDisposable> LockWritesAsync(CancellationToken ct)
+    {
+        if (!await _writeGate.WaitAsync(BusyTimeout, ct))
+        {
+            throw new TimeoutException($"the ledger {Path} stayed busy for {BusyTimeout.TotalSeconds:0.#} s");
+        }
+
+        return new Release(_writeGate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
     }
 
     /// <summary>Creates the file and its folder if needed, switches to WAL and applies migrations. Safe to run from several processes.</summary>

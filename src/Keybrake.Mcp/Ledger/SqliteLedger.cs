@@ -44,25 +44,28 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     public async Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
     {
+        if (limits.Count == 0)
+        {
+            return new RateCheck(null, []);
+        }
+
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
         var shadowHits = new List<RateLimitHit>();
         foreach (var limit in limits.OrderBy(l => l.Shadow))
         {
-            var from = BudgetQueries.WindowStart(limit.Window, now);
-            var column = limit.Per == LimitScope.Agent ? "agent" : "role";
-            var times = (await connection.QueryAsync<long>(new CommandDefinition(
-                $"SELECT at_ms FROM call_count WHERE {column} = @key AND at_ms >= @from ORDER BY at_ms",
-                new { key = limit.Per == LimitScope.Agent ? who.Agent : who.Role, from }, tx, cancellationToken: ct))).AsList();
-            if (times.Count >= limit.Calls)
+            var scope = UsageBuckets.Scope(limit.Per, who);
+            var used = await UsageBuckets.SumAsync(connection, tx, scope, UsageBuckets.Calls, "", limit.Window, now, ct);
+            if (used >= limit.Calls)
             {
-                // The window frees a slot when the oldest call that still counts falls out of it.
-                var oldestCounting = times[times.Count - limit.Calls];
+                // A slot frees when the oldest bucket that still counts leaves the window.
+                var oldest = await UsageBuckets.OldestAsync(connection, tx, scope, UsageBuckets.Calls, limit.Window, now, ct) ?? now;
                 var retryAfter = limit.Window.Length() is { } length
-                    ? TimeSpan.FromMilliseconds(Math.Max(1, oldestCounting + (long)length.TotalMilliseconds - now))
+                    ? TimeSpan.FromMilliseconds(Math.Max(1, oldest + UsageBuckets.BucketLength(limit.Window) + (long)length.TotalMilliseconds - now))
                     : TimeSpan.MaxValue;
-                var hit = new RateLimitHit(limit, times.Count, retryAfter);
+                var hit = new RateLimitHit(limit, (int)Math.Min(int.MaxValue, used), retryAfter);
                 if (!limit.Shadow)
                 {
                     return new RateCheck(hit, shadowHits);
@@ -72,12 +75,18 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             }
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO call_count (agent, role, tool, at_ms) VALUES (@Agent, @Role, @tool, @now)",
-            new { who.Agent, who.Role, tool, now }, tx, cancellationToken: ct));
-        // Counts older than the longest finite window can never matter again.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM call_count WHERE at_ms < @cutoff", new { cutoff = now - (long)TimeSpan.FromDays(31).TotalMilliseconds }, tx, cancellationToken: ct));
+        foreach (var group in limits.GroupBy(l => UsageBuckets.Scope(l.Per, who)))
+        {
+            var mask = group.Aggregate(0, (m, l) => m | 1 << UsageBuckets.SeriesOf(l.Window));
+            await UsageBuckets.AddAsync(connection, tx, group.Key, UsageBuckets.Calls, "", mask, now, 1, ct);
+        }
+
+        // Old buckets can never count again; clearing them now and then keeps the table small without a job.
+        if (Random.Shared.Next(256) == 0)
+        {
+            await UsageBuckets.PruneAsync(connection, tx, now, ct);
+        }
+
         await tx.CommitAsync(ct);
         return new RateCheck(null, shadowHits);
     }
@@ -86,6 +95,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
 
         var shadowOverruns = new List<(Budget, long)>();
@@ -119,10 +129,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 }
             }
 
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms) " +
-                "VALUES (@CallId, @Agent, @Role, @Currency, @Minor, 'held', @now)",
-                new { start.CallId, start.Who.Agent, start.Who.Role, Currency = hold.Currency.Code, hold.Minor, now }, tx, cancellationToken: ct));
+            await SpendBook.HoldAsync(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now, ct);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -156,26 +163,19 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public async Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
         if (c.Outcome == AuditOutcomes.Unknown)
         {
             // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
         }
-        else if (c.SettleAsHeld && c.MovedMinor is null)
+        else if (c.MovedMinor is not null || c.SettleAsHeld)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE spend SET state = 'settled' WHERE call_id = @CallId", new { c.CallId }, tx, cancellationToken: ct));
-        }
-        else if (c.MovedMinor is { } moved)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE spend SET amount_minor = @moved, state = 'settled' WHERE call_id = @CallId",
-                new { moved, c.CallId }, tx, cancellationToken: ct));
+            await SpendBook.SettleAsync(connection, tx, c.CallId, c.MovedMinor, ct);
         }
         else
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM spend WHERE call_id = @CallId", new { c.CallId }, tx, cancellationToken: ct));
+            await SpendBook.ReleaseAsync(connection, tx, c.CallId, ct);
         }
 
         var updated = await connection.ExecuteAsync(new CommandDefinition(
@@ -206,6 +206,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
         // The row and its chain event commit together, under the write lock that keeps the chain from forking.
+        using var writing = await database.LockWritesAsync(ct);
         await using var tx = await BeginImmediateAsync(connection, ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
@@ -265,9 +266,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         await using var connection = await database.OpenAsync(ct);
         var last = (await connection.QueryAsync<(string Agent, long AtMs)>(new CommandDefinition(
             "SELECT agent, MAX(at_ms) FROM audit GROUP BY agent", cancellationToken: ct))).ToDictionary(r => r.Agent, r => r.AtMs);
-        var spend = (await connection.QueryAsync<(string Agent, string Currency, long Minor)>(new CommandDefinition(
-            "SELECT agent, currency, SUM(amount_minor) FROM spend WHERE at_ms >= @since GROUP BY agent, currency",
-            new { since = since.ToUnixTimeMilliseconds() }, cancellationToken: ct))).ToLookup(r => r.Agent);
+        // The hourly series: whole hours that overlap the period, like the budgets count them.
+        var spend = (await connection.QueryAsync<(string Scope, string Currency, long Minor)>(new CommandDefinition(
+            "SELECT scope, currency, SUM(amount) FROM usage_bucket WHERE kind = 'spend' AND granularity_ms = 3600000 AND bucket_ms > @from " +
+            "AND scope LIKE 'agent:%' GROUP BY scope, currency HAVING SUM(amount) <> 0",
+            new { from = since.ToUnixTimeMilliseconds() - 3_600_000 }, cancellationToken: ct))).ToLookup(r => r.Scope["agent:".Length..]);
         return [.. last.Keys.Union(spend.Select(g => g.Key)).Order(StringComparer.Ordinal).Select(agent => new AgentActivity(
             agent,
             last.TryGetValue(agent, out var at) ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
@@ -284,13 +287,15 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             var agents = budget.Per == LimitScope.Agent ? role.Agents.Select(a => (string?)a) : [null];
             foreach (var agent in agents)
             {
-                var rows = await connection.QueryAsync<(string State, long Sum)>(new CommandDefinition(
-                    "SELECT state, COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @Role AND currency = @Currency " +
-                    "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent) GROUP BY state",
+                var who = new CallIdentity(agent ?? "", role.Role);
+                var used = await UsageBuckets.SumAsync(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now, ct);
+                // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
+                var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND role = @Role AND currency = @Currency " +
+                    "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
                     new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
                     cancellationToken: ct));
-                var byState = rows.ToDictionary(r => r.State, r => r.Sum);
-                usage.Add(new BudgetUsage(role.Role, agent, budget, byState.GetValueOrDefault("settled"), byState.GetValueOrDefault("held")));
+                usage.Add(new BudgetUsage(role.Role, agent, budget, used - held, held));
             }
         }
 

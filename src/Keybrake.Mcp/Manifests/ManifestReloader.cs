@@ -57,11 +57,9 @@ public sealed class ManifestReloader(string directory, ManifestSource source, IL
             var result = ManifestLoader.LoadDirectory(directory);
             if (result.Set is null)
             {
-                logger.LogWarning("Manifest change in {Directory} rejected with {Count} error(s); the previous policy keeps serving", directory, result.Errors.Length);
-                foreach (var error in result.Errors)
-                {
-                    logger.LogWarning("{Error}", error.ToString());
-                }
+                // One entry with every error, so a reader of the log never sees the verdict without its reasons.
+                logger.LogWarning("Manifest change in {Directory} rejected with {Count} error(s); the previous policy keeps serving:\n{Errors}",
+                    directory, result.Errors.Length, string.Join("\n", result.Errors.Select(e => e.ToString())));
 
                 return false;
             }

@@ -147,7 +147,11 @@ public sealed class GovernancePipelineTests
         Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(20000, "c"))).Code());
         f.Clock.Advance(TimeSpan.FromHours(23));
         Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(20000, "c"))).Code());
+        // Spend is counted in hourly buckets for day budgets: it leaves the window with its whole hour, so a budget
+        // may refuse up to an hour late, never let money through early.
         f.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(20000, "c"))).Code());
+        f.Clock.Advance(TimeSpan.FromHours(1));
         Assert.False((await f.CallAsync("refund-bot", Refund(20000, "c"))).IsError);
     }
 
@@ -257,7 +261,8 @@ public sealed class GovernancePipelineTests
         Assert.False((await f.CallAsync("refund-bot", Refund(100, "2"))).IsError);
         var refused = await f.CallAsync("refund-bot", Refund(100, "3"));
         Assert.Equal("rate_limited", refused.Code());
-        Assert.Equal(40, refused.Structured["error"]!["retry_after_seconds"]!.GetValue<long>());
+        // Calls are counted in 1 s buckets: the first call's bucket leaves the minute 41 s from now.
+        Assert.Equal(41, refused.Structured["error"]!["retry_after_seconds"]!.GetValue<long>());
         Assert.False((await f.CallAsync("refund-bot-2", Refund(100, "3"))).IsError);
         f.Clock.Advance(TimeSpan.FromSeconds(41));
         Assert.False((await f.CallAsync("refund-bot", Refund(100, "3"))).IsError);

@@ -116,7 +116,7 @@ public sealed class AnalyticsRoleTests
 
         var refused = await a.Mcp.CallAsync("get_customer", new { customer = a.World.CustomerA });
         Assert.Equal("rate_limited", refused.ErrorCode());
-        Assert.InRange(refused.Structured().GetProperty("error").GetProperty("retry_after_seconds").GetInt64(), 1, 60);
+        Assert.InRange(refused.Structured().GetProperty("error").GetProperty("retry_after_seconds").GetInt64(), 1, 61);
         Assert.Equal(5, a.World.Stripe.Requests.Count);
     }
 
