@@ -170,6 +170,13 @@ public static class StripeSchemas
         return schema;
     }
 
+    /// <summary>The output schema of a list tool: a page of items and whether more follow.</summary>
+    public static JsonObject PageOf(JsonObject itemProperties) => ObjectOf(new JsonObject
+    {
+        ["data"] = new JsonObject { ["type"] = "array", ["items"] = ItemOf(itemProperties, "id") },
+        ["has_more"] = Prop("boolean"),
+    }, "data", "has_more");
+
     /// <summary>An item of a list: the object's shape alone.</summary>
     public static JsonObject ItemOf(JsonObject properties, params string[] required)
     {

@@ -36,11 +36,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
         return Object(properties);
     }
 
-    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
-    {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Customer(), "id") },
-        ["has_more"] = Prop("boolean"),
-    }, "data", "has_more");
+    public override JsonObject OutputSchema() => StripeSchemas.PageOf(StripeSchemas.Customer());
 
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         Task.FromResult(new Resolution { Scoped = false });

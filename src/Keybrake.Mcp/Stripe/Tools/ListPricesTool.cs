@@ -27,11 +27,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
         ["starting_after"] = Id("price", "Cursor: the last price id of the previous page."),
     });
 
-    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
-    {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Price(), "id") },
-        ["has_more"] = Prop("boolean"),
-    }, "data", "has_more");
+    public override JsonObject OutputSchema() => StripeSchemas.PageOf(StripeSchemas.Price());
 
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         Task.FromResult(new Resolution { Scoped = false });

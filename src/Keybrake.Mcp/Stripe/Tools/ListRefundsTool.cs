@@ -41,11 +41,7 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
         return schema;
     }
 
-    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
-    {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(StripeSchemas.Refund(), "id") },
-        ["has_more"] = Prop("boolean"),
-    }, "data", "has_more");
+    public override JsonObject OutputSchema() => StripeSchemas.PageOf(StripeSchemas.Refund());
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {

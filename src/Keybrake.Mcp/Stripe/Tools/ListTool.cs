@@ -70,11 +70,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
         return Object(properties, [.. required]);
     }
 
-    public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
-    {
-        ["data"] = new JsonObject { ["type"] = "array", ["items"] = StripeSchemas.ItemOf(ItemSchema(), "id") },
-        ["has_more"] = Prop("boolean"),
-    }, "data", "has_more");
+    public override JsonObject OutputSchema() => StripeSchemas.PageOf(ItemSchema());
 
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
