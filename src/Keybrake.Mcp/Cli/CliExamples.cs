@@ -40,7 +40,7 @@ public static class CliExamples
         ["audit export"] = ["keybrake-mcp audit export > audit-chain.jsonl"],
         ["spend"] = ["keybrake-mcp spend", "keybrake-mcp spend --agent refund-bot --json"],
         ["agents"] = ["keybrake-mcp agents", "keybrake-mcp agents --json"],
-        ["validate"] = ["keybrake-mcp validate", "keybrake-mcp validate --manifests ./tool-manifests"],
+        ["validate"] = ["keybrake-mcp validate", "keybrake-mcp validate --manifests ./tool-manifests --json"],
         ["keys"] = ["keybrake-mcp keys plan support-refunds"],
         ["keys plan"] = ["keybrake-mcp keys plan support-refunds", "keybrake-mcp keys plan analytics-readonly --manifests ./tool-manifests"],
         ["token"] = ["keybrake-mcp token issue refund-bot", "keybrake-mcp token list", "keybrake-mcp token revoke TOKEN_ID"],

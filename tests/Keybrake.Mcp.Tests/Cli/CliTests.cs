@@ -127,4 +127,16 @@ public sealed class CliTests
         Assert.Contains("broken.json", error);
         Assert.Contains("refusing to start", error);
     }
+
+    [Fact]
+    public async Task Validate_json_prints_one_object_per_error()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("a.json"), """{ "role": "a", "stripe": { "keyEnv": "K", "mode": "test" }, "agents": ["x"], "tools": { "issue_refnd": {} } }""");
+        var (code, output, _) = await RunAsync(new Dictionary<string, string?>(), "validate", "--json", "--manifests", dir.Path);
+        Assert.Equal(1, code);
+        var error = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("$.tools.issue_refnd", error.GetProperty("path").GetString());
+        Assert.Equal(dir.File("a.json"), error.GetProperty("file").GetString());
+    }
 }
