@@ -9,6 +9,10 @@ var scenarios = new Dictionary<string, Func<Task>>
 {
     ["overhead"] = () => OverheadScenario.RunAsync(quick ? 300 : 1500, quick ? 2 : 5),
     ["throughput"] = () => ThroughputScenario.RunAsync(quick ? 1 : 3, quick ? 1 : 3),
+    ["history"] = () => HistoryScenario.RunAsync(quick ? 100 : 500, quick ? 2 : 5),
+    ["coldstart"] = () => ColdStartScenario.RunAsync(quick ? 3 : 10),
+    ["revoke"] = () => RevokeScenario.RunAsync(quick ? 5 : 20),
+    ["memory"] = () => MemoryScenario.RunAsync(quick ? 10_000 : 100_000),
 };
 
 if (scenario == "micro")
