@@ -53,6 +53,11 @@ public sealed class CannedStripe : IAsyncDisposable
             Interlocked.Add(ref stripe._refundedMinor, amount);
             await Json(http, $$"""{"id":"re_bench{{n}}","object":"refund","amount":{{amount}},"currency":"usd","status":"succeeded","payment_intent":"{{PaymentIntent}}","charge":"{{Charge}}","metadata":{},"created":1764244800}""");
         });
+        app.MapFallback((HttpContext http) =>
+        {
+            http.Response.StatusCode = 404;
+            return Json(http, """{"error":{"type":"invalid_request_error","message":"the canned Stripe only answers refunds"}}""");
+        });
         await app.StartAsync();
         stripe.BaseUrl = app.Urls.First();
         return stripe;

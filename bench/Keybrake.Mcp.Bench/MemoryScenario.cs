@@ -4,7 +4,7 @@ namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// Resident memory of the published stdio server: after start (initialize + tools/list, then 1 s idle), after a
-/// warm-up of calls, and after N governed refunds (16 in flight over stdio). Growth is reported against both.
+/// warm-up of calls, and after N governed refund calls (16 in flight over stdio; 1 in 4 allowed, the rest refused and audited). Growth is reported against both.
 /// </summary>
 public static class MemoryScenario
 {
@@ -28,7 +28,7 @@ public static class MemoryScenario
         await Task.Delay(1000);
         var afterCalls = server.RssKb();
 
-        var table = new Table($"memory: RSS of the stdio server (published, JIT) before and after {calls:N0} governed refunds over stdio ({calls / seconds:N0} calls/s with 16 in flight)");
+        var table = new Table($"memory: RSS of the stdio server (published, JIT) before and after {calls:N0} governed refund calls over stdio (1 in 4 allowed, 3 in 4 refused over maxAmount) ({calls / seconds:N0} calls/s with 16 in flight)");
         table.Add("RSS after start [MB]", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", "<= 80", afterStart / 1024.0 <= 80);
         table.Add($"RSS after {warmup:N0} warm-up calls [MB]", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
         table.Add($"RSS after {warmup + calls:N0} calls [MB] (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",
@@ -42,12 +42,15 @@ public static class MemoryScenario
         var next = 0;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) <= calls)
+            int n;
+            while ((n = Interlocked.Increment(ref next)) <= calls)
             {
-                var result = await server.CallToolAsync("issue_refund", BenchWorld.Refund());
-                if (StdioServer.ErrorCode(result) is { } code)
+                // One in four an allowed refund; the others are refused (over maxAmount) and audited.
+                var allowed = n % 4 == 0;
+                var result = await server.CallToolAsync("issue_refund", BenchWorld.Refund(allowed ? 100 : 30_000));
+                if (StdioServer.ErrorCode(result) != (allowed ? null : "invalid_arguments"))
                 {
-                    throw new InvalidOperationException($"refused: {code} {result.ToJsonString()}");
+                    throw new InvalidOperationException($"unexpected: {result.ToJsonString()}");
                 }
             }
         })));

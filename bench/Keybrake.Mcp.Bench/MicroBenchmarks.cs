@@ -23,6 +23,8 @@ public static class MicroBenchmarks
         var config = ManualConfig.CreateMinimumViable()
             .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15).WithUnrollFactor(1).WithInvocationCount(256))
             .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
+            .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "keybrake-bench", "BenchmarkDotNet.Artifacts"))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         BenchmarkSwitcher.FromTypes([typeof(RefundOverhead), typeof(LedgerHistory)]).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
     }

@@ -32,6 +32,12 @@ foreach (var (name, run) in scenarios.Where(s => scenario == "all" || s.Key == s
     await run();
 }
 
+// The published copies of the server are per run.
+foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Path.GetTempPath(), "keybrake-bench"), $"publish-*-{Environment.ProcessId}"))
+{
+    Directory.Delete(dir, recursive: true);
+}
+
 if (scenario == "all")
 {
     Console.WriteLine();
