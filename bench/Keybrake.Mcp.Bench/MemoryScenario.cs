@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Keybrake.Mcp.Bench;
+
+/// <summary>
+/// Resident memory of the published stdio server: after start (initialize + tools/list, then 1 s idle), after a
+/// warm-up of calls, and after N governed refund calls (16 in flight over stdio; 1 in 4 allowed, the rest refused and audited). Growth is reported against both.
+/// </summary>
+public static class MemoryScenario
+{
+    public static async Task RunAsync(int calls)
+    {
+        await using var stripe = await CannedStripe.StartAsync();
+        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "memory");
+        var published = await Published.PathAsync(Published.Variant.Default);
+        await using var server = StdioServer.Start(Path.Combine(published, "keybrake-mcp"), ["serve", "--agent", "refund-bot"], world.Environment);
+        await server.InitializeAsync();
+        await server.RequestAsync("tools/list", []);
+        await Task.Delay(1000);
+        var afterStart = server.RssKb();
+
+        var warmup = Math.Min(10_000, calls / 10);
+        await DriveAsync(server, warmup);
+        var afterWarmup = server.RssKb();
+        var t = Stopwatch.GetTimestamp();
+        await DriveAsync(server, calls);
+        var seconds = Stats.Ms(Stopwatch.GetTimestamp() - t) / 1000;
+        await Task.Delay(1000);
+        var afterCalls = server.RssKb();
+
+        var table = new Table($"memory: RSS of the stdio server (published, JIT) before and after {calls:N0} governed refund calls over stdio (1 in 4 allowed, 3 in 4 refused over maxAmount) ({calls / seconds:N0} calls/s with 16 in flight)");
+        table.Add("RSS after start [MB]", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", "<= 80", afterStart / 1024.0 <= 80);
+        table.Add($"RSS after {warmup:N0} warm-up calls [MB]", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
+        table.Add($"RSS after {warmup + calls:N0} calls [MB] (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",
+            "<= 1.10x", (double)afterCalls / afterStart <= 1.10);
+        table.Add($"growth over the last {calls:N0} calls (vs after warm-up)", $"{(afterCalls - afterWarmup) / 1024.0:F1} MB", "-", $"{(double)afterCalls / afterWarmup:F2}x");
+        table.Print();
+    }
+
+    private static async Task DriveAsync(StdioServer server, int calls)
+    {
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            int n;
+            while ((n = Interlocked.Increment(ref next)) <= calls)
+            {
+                // One in four an allowed refund; the others are refused (over maxAmount) and audited.
+                var allowed = n % 4 == 0;
+                var result = await server.CallToolAsync("issue_refund", BenchWorld.Refund(allowed ? 100 : 30_000));
+                if (StdioServer.ErrorCode(result) != (allowed ? null : "invalid_arguments"))
+                {
+                    throw new InvalidOperationException($"unexpected: {result.ToJsonString()}");
+                }
+            }
+        })));
+    }
+}

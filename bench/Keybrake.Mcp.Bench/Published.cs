@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace Keybrake.Mcp.Bench;
+
+/// <summary><c>dotnet publish</c> of <c>src/Keybrake.Mcp</c> into a temp folder, once per bench run and variant.</summary>
+public static class Published
+{
+    public enum Variant
+    {
+        /// <summary>Framework-dependent, JIT (what <c>dotnet tool install</c> ships).</summary>
+        Default,
+
+        /// <summary>Framework-dependent, ReadyToRun (<c>-r linux-x64 -p:PublishReadyToRun=true</c>).</summary>
+        ReadyToRun,
+    }
+
+    private static readonly Dictionary<Variant, Task<string>> Builds = [];
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Keybrake.Mcp.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? Directory.GetCurrentDirectory();
+        }
+    }
+
+    /// <summary>The folder holding the published <c>keybrake-mcp</c> apphost and dll.</summary>
+    public static Task<string> PathAsync(Variant variant)
+    {
+        lock (Builds)
+        {
+            if (!Builds.TryGetValue(variant, out var build))
+            {
+                Builds[variant] = build = PublishAsync(variant);
+            }
+
+            return build;
+        }
+    }
+
+    private static async Task<string> PublishAsync(Variant variant)
+    {
+        var output = Path.Combine(Path.GetTempPath(), "keybrake-bench", $"publish-{variant}-{Environment.ProcessId}");
+        var args = new List<string> { "publish", Path.Combine(RepoRoot, "src", "Keybrake.Mcp", "Keybrake.Mcp.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q" };
+        if (variant == Variant.ReadyToRun)
+        {
+            args.AddRange(["-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true"]);
+        }
+
+        Console.Error.WriteLine($"(publishing keybrake-mcp, {variant}, to {output})");
+        var (exit, _, stdout, stderr) = await RunAsync("dotnet", args, null);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish ({variant}) failed: {stdout}\n{stderr}");
+        }
+
+        return output;
+    }
+
+    /// <summary>Runs a CLI command of the published tool; returns its exit code and wall time from start to exit.</summary>
+    public static async Task<(int Exit, double WallMs)> RunCliAsync(string folder, IReadOnlyDictionary<string, string?> env, params string[] args)
+    {
+        var (exit, wall, _, _) = await RunAsync(Path.Combine(folder, "keybrake-mcp"), args, env);
+        return (exit, wall);
+    }
+
+    public static async Task<(int Exit, double WallMs, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Apply(start, env);
+        var t = Stopwatch.GetTimestamp();
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var wall = Stats.Ms(Stopwatch.GetTimestamp() - t);
+        return (process.ExitCode, wall, await stdout, await stderr);
+    }
+
+    public static void Apply(ProcessStartInfo start, IReadOnlyDictionary<string, string?>? env)
+    {
+        foreach (var (key, value) in env ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
+        }
+    }
+}
