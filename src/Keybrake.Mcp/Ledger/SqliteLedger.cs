@@ -195,9 +195,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public async Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        // Two statements, not one with "(@o IS NULL OR object = @o)": that form keeps SQLite off both indexes and made
+        // this per-call lookup scan the whole audit log.
+        var sql = stripeObject is null
+            ? $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id"
+            : $"SELECT {AuditRow.Columns} FROM audit WHERE object = @stripeObject AND outcome = 'unknown' AND at_ms < @before ORDER BY id";
         var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before AND (@stripeObject IS NULL OR object = @stripeObject) ORDER BY id",
-            new { stripeObject, before = startedBefore.ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            sql, new { stripeObject, before = startedBefore.ToUnixTimeMilliseconds() }, cancellationToken: ct));
         return [.. rows.Select(r => r.ToRecord())];
     }
 
@@ -291,7 +295,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var used = await UsageBuckets.SumAsync(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now, ct);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND role = @Role AND currency = @Currency " +
+                    // "+role" keeps SQLite on the state index: held rows are few, the role's settled rows are many.
+                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND +role = @Role AND currency = @Currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
                     new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
                     cancellationToken: ct));
