@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
@@ -91,5 +90,5 @@ public static class ApprovalsCommand
         ["decided_by"] = a.DecidedBy, ["reason"] = a.Reason, ["used_by_call"] = a.UsedByCall, ["arguments"] = JsonNode.Parse(a.Arguments),
     };
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset time) => CliTime.Iso(time);
 }

@@ -70,7 +70,7 @@ public static class SpendCommand
                 return (IReadOnlyList<string>)
                 [
                     u.Role, u.Agent ?? "(whole role)", u.Budget.Window.Name() + (u.Budget.Shadow ? " (shadow)" : ""),
-                    $"{MoneyAmount.Format(u.SettledMinor, currency).Replace($" {currency.Code}", "")} / {u.Budget.Limit}",
+                    $"{MoneyAmount.FormatNumber(u.SettledMinor, currency)} / {u.Budget.Limit}",
                     MoneyAmount.Format(u.HeldMinor, currency), MoneyAmount.Format(u.RemainingMinor, currency), Bar(u.UsedMinor, u.Budget.Limit.Minor),
                 ];
             }));

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 
@@ -80,5 +79,5 @@ public static class TokenCommand
     private static async Task<AgentTokens> TokensAsync(CliContext cli, CancellationToken ct) =>
         new(await cli.OpenDatabaseAsync(ct), TimeProvider.System);
 
-    private static string? Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    private static string? Time(DateTimeOffset? time) => time is { } t ? CliTime.Iso(t) : null;
 }

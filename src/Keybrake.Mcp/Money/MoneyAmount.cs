@@ -60,18 +60,21 @@ public readonly record struct MoneyAmount(long Minor, Currency Currency)
         TryParse(text, out var amount, out var error) ? amount : throw new FormatException(error);
 
     /// <summary>Formats minor units for people: <c>"150.00 USD"</c>, <c>"500 JPY"</c>, <c>"5.120 KWD"</c>.</summary>
-    public static string Format(long minor, Currency currency)
+    public static string Format(long minor, Currency currency) => $"{FormatNumber(minor, currency)} {currency.Code}";
+
+    /// <summary>The number alone, for "420.00 of 500.00 USD": <c>"420.00"</c>.</summary>
+    public static string FormatNumber(long minor, Currency currency)
     {
         if (currency.Exponent == 0)
         {
-            return $"{minor.ToString(CultureInfo.InvariantCulture)} {currency.Code}";
+            return minor.ToString(CultureInfo.InvariantCulture);
         }
 
         var sign = minor < 0 ? "-" : "";
         var abs = Math.Abs(minor);
         var scale = currency.Exponent == 3 ? 1000L : 100L;
         var fraction = (abs % scale).ToString(CultureInfo.InvariantCulture).PadLeft(currency.Exponent, '0');
-        return $"{sign}{(abs / scale).ToString(CultureInfo.InvariantCulture)}.{fraction} {currency.Code}";
+        return $"{sign}{(abs / scale).ToString(CultureInfo.InvariantCulture)}.{fraction}";
     }
 
     public override string ToString() => Format(Minor, Currency);

@@ -49,7 +49,7 @@ public static class AmountCheck
         var moves = resolved.Moves!.Value;
         return new Denial(DenialCodes.BudgetExceeded,
                 $"{resolved.Action} of {moves} would exceed the {whose} {budget.Window.Name()} budget: " +
-                $"{MoneyAmount.Format(usedMinor, limit.Currency).Replace($" {limit.Currency.Code}", "")} of {limit} used")
+                $"{MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used")
             .With("limit", limit.Minor)
             .With("used", usedMinor)
             .With("remaining", Math.Max(0, limit.Minor - usedMinor))
