@@ -28,7 +28,8 @@ public static class KeybrakeServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new ManifestSource(manifests));
-        services.AddSingleton(new SqliteDatabase(options.DatabasePath,
+        // A factory, not an instance: the container then disposes it, closing the writer's and readers' kept connections.
+        services.AddSingleton(_ => new SqliteDatabase(options.DatabasePath,
             fullSync: string.Equals(options.Environment("KEYBRAKE_DB_SYNCHRONOUS"), "full", StringComparison.OrdinalIgnoreCase)));
         services.AddSingleton<ILedger, SqliteLedger>();
         services.AddSingleton(sp => new StripeClients(options.Stripe, options.Environment));

@@ -1,5 +1,8 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Keybrake.Mcp.Ledger;
 
@@ -10,19 +13,18 @@ internal static class AuditChainStore
         "seq AS Seq, call_id AS CallId, at_ms AS AtMs, content AS Content, prev_hash AS PrevHash, hash AS Hash";
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
-    public static async Task AppendAsync(DbConnection connection, DbTransaction tx, string callId, long atMs, CancellationToken ct)
+    public static void Append(SqliteConnection connection, IDbTransaction tx, string callId, long atMs)
     {
-        var row = await connection.QuerySingleAsync<AuditRow>(new CommandDefinition(
-            $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", new { callId }, tx, cancellationToken: ct));
+        var row = connection.ReadFirst(tx, $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
+            ?? throw new InvalidOperationException($"audit row {callId} is missing");
         var content = AuditChainContent.Of(row.ToRecord());
         // Only the newest event is read: appending costs the same on a chain of any length.
-        var last = await connection.QueryFirstOrDefaultAsync<LastEvent>(new CommandDefinition(
-            "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", transaction: tx, cancellationToken: ct));
+        var last = connection.ReadFirst(tx, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
         var prevHash = last?.Hash ?? AuditChainContent.Genesis;
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(tx,
             "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
-            new { seq = (last?.Seq ?? 0) + 1, callId, atMs, content, prevHash, hash = AuditChainContent.Hash(prevHash, content) },
-            tx, cancellationToken: ct));
+            ("@seq", (last?.Seq ?? 0) + 1), ("@callId", callId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash),
+            ("@hash", AuditChainContent.Hash(prevHash, content)));
     }
 
     /// <summary>Every event, in chain order, streamed.</summary>
@@ -30,13 +32,13 @@ internal static class AuditChainStore
         connection.QueryUnbufferedAsync<AuditChainEvent>($"SELECT {EventColumns} FROM audit_chain ORDER BY seq", transaction: tx);
 
     /// <summary>Seals rows written before the chain existed, oldest first, so an upgraded ledger verifies.</summary>
-    public static async Task BackfillAsync(DbConnection connection, DbTransaction tx, long atMs, CancellationToken ct)
+    public static async Task BackfillAsync(SqliteConnection connection, SqliteTransaction tx, long atMs, CancellationToken ct)
     {
         var callIds = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT call_id FROM audit ORDER BY id", transaction: tx, cancellationToken: ct));
         foreach (var callId in callIds)
         {
-            await AppendAsync(connection, tx, callId, atMs, ct);
+            Append(connection, tx, callId, atMs);
         }
     }
 

@@ -1,3 +1,6 @@
+using Keybrake.Mcp.Ledger.Storage;
+using Microsoft.Data.Sqlite;
+
 namespace Keybrake.Mcp.Ledger;
 
 /// <summary>An <c>audit</c> row as Dapper reads it; <see cref="Columns"/> selects exactly its properties.</summary>
@@ -31,6 +34,15 @@ internal sealed class AuditRow
     public string Arguments { get; init; } = "{}";
     public string? Result { get; init; }
     public string? Hash { get; init; }
+
+    /// <summary>Reads a row selected with <see cref="Columns"/> (and <see cref="HashColumn"/> after them, if present), by position.</summary>
+    public static AuditRow Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0), CallId = r.GetString(1), AtMs = r.GetInt64(2), Agent = r.GetString(3), Role = r.GetString(4), Tool = r.GetString(5),
+        Outcome = r.GetString(6), Code = r.NullableString(7), Message = r.NullableString(8), Amount = r.NullableInt64(9), Currency = r.NullableString(10),
+        Object = r.NullableString(11), StripeRequestId = r.NullableString(12), IdempotencyKey = r.NullableString(13), DurationMs = r.NullableInt64(14),
+        Arguments = r.GetString(15), Result = r.NullableString(16), Hash = r.FieldCount > 17 ? r.NullableString(17) : null,
+    };
 
     public AuditRecord ToRecord() => new()
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 using Microsoft.Data.Sqlite;
@@ -42,7 +43,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
         foreach (var budget in budgets.Where(b => !b.Shadow && b.Limit.Currency == amount.Currency))
         {
-            var used = await BudgetQueries.UsedAsync(connection, tx, who, budget, now, ct);
+            var used = BudgetQueries.Used(connection, tx, who, budget, now);
             if (used + amount.Minor > budget.Limit.Minor)
             {
                 return new ApprovalRequestResult.OverBudget(budget, used);
@@ -51,7 +52,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         var expires = now + (long)expiresAfter.TotalMilliseconds;
-        await SpendBook.HoldAsync(connection, tx, id, who, amount.Currency.Code, amount.Minor, budgets, now, ct);
+        SpendBook.Hold(connection, tx, id, who, amount.Currency.Code, amount.Minor, budgets, now);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms) " +
             "VALUES (@id, @Agent, @Role, @tool, @fingerprint, @arguments, @Minor, @Currency, 'pending', @now, @expires)",
@@ -87,7 +88,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
 
         if (!approve)
         {
-            await SpendBook.ReleaseAsync(connection, tx, id, ct);
+            SpendBook.Release(connection, tx, id);
         }
 
         var record = (await connection.QueryFirstAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM approval WHERE id = @id", new { id }, tx, cancellationToken: ct))).ToRecord();
@@ -107,7 +108,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
                     ["approval_id"] = id, ["decision"] = approve ? "approve" : "deny", ["by"] = by, ["reason"] = reason,
                 }.ToJsonString(),
             }, tx, cancellationToken: ct));
-        await AuditChainStore.AppendAsync(connection, tx, decisionId, now, ct);
+        AuditChainStore.Append(connection, tx, decisionId, now);
         await tx.CommitAsync(ct);
         return record;
     }
@@ -142,7 +143,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             "SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", new { now }, tx, cancellationToken: ct));
         foreach (var id in expired)
         {
-            await SpendBook.ReleaseAsync(connection, tx, id, ct);
+            SpendBook.Release(connection, tx, id);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -155,19 +156,18 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     /// Inside a call's start transaction: turns an approved approval's hold into the call's hold and marks it used.
     /// False when it is no longer approved (expired, used by a racing call), so the call must not proceed on it.
     /// </summary>
-    internal static async Task<bool> ConsumeAsync(SqliteConnection connection, SqliteTransaction tx, string approvalId, string fingerprint, string callId, long now, CancellationToken ct)
+    internal static bool Consume(SqliteConnection connection, SqliteTransaction tx, string approvalId, string fingerprint, string callId, long now)
     {
-        var used = await connection.ExecuteAsync(new CommandDefinition(
+        var used = connection.Exec(tx,
             "UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
             "AND status = 'approved' AND expires_at_ms >= @now",
-            new { approvalId, fingerprint, callId, now }, tx, cancellationToken: ct));
+            ("@callId", callId), ("@approvalId", approvalId), ("@fingerprint", fingerprint), ("@now", now));
         if (used == 0)
         {
             return false;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", new { callId, approvalId }, tx, cancellationToken: ct));
+        connection.Exec(tx, "UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", ("@callId", callId), ("@approvalId", approvalId));
         return true;
     }
 

@@ -1,14 +1,24 @@
 using System.Collections.Concurrent;
 using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Keybrake.Mcp.Ledger;
 
-/// <summary>Opens connections to the ledger file and brings its schema up to date (WAL, busy timeout, migrations).</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// The ledger file: brings its schema up to date (WAL, busy timeout, migrations) and runs the ledger's reads on kept
+/// connections and its writes through one group-committing writer.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
 {
+    // Readers kept open: enough for the concurrent calls of a busy server, few enough that their page caches stay small.
+    private const int KeptReaders = 4;
+
     private readonly string _connectionString;
     private readonly string _createConnectionString;
+    private readonly string _keptConnectionString;
+    private readonly ReaderPool _readers;
+    private readonly GroupCommitWriter _writer;
 
     // One writer at a time per file inside a process: SQLite would serialize them anyway, but by sleeping in its busy
     // handler; waiting here instead keeps many concurrent callers fast. Other processes still meet the file lock.
@@ -37,8 +47,13 @@ public sealed class SqliteDatabase
             DefaultTimeout = (int)Math.Ceiling(BusyTimeout.TotalSeconds),
         };
         _connectionString = builder.ToString();
+        builder.Pooling = false;
+        _keptConnectionString = builder.ToString();
+        builder.Pooling = true;
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         _createConnectionString = builder.ToString();
+        _readers = new ReaderPool(OpenKept, Path, KeptReaders);
+        _writer = new GroupCommitWriter(Path, OpenKept, _writeGate, BusyTimeout, Checkpoint);
     }
 
     /// <summary>Absolute path of the database file.</summary>
@@ -62,6 +77,44 @@ public sealed class SqliteDatabase
         await connection.OpenAsync(ct);
         await connection.ExecuteAsync(_pragmas);
         return connection;
+    }
+
+    /// <summary>Runs a read on a kept connection (one statement's cost, not a connection's).</summary>
+    internal T Read<T>(Func<SqliteConnection, T> read) => _readers.Read(read);
+
+    /// <summary>Runs a write in the next group commit: inside <c>BEGIN IMMEDIATE</c>, durable when the task completes.</summary>
+    internal Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken ct) => _writer.WriteAsync(write, ct);
+
+    private SqliteConnection OpenKept()
+    {
+        if (!File.Exists(Path))
+        {
+            throw new IOException($"the ledger file {Path} is missing");
+        }
+
+        var connection = new SqliteConnection(_keptConnectionString);
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = _pragmas;
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    // PASSIVE never waits for readers or the writer: it copies what it can and leaves the rest for next time.
+    private void Checkpoint() => _readers.Read(c => c.Exec(null, "PRAGMA wal_checkpoint(PASSIVE);"));
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _readers.Dispose();
     }
 
     /// <summary>Waits for this process's turn to write; dispose the result after the transaction.</summary>

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Runtime.CompilerServices;
 using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
 
@@ -15,16 +16,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 {
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<RevocationRow>(new CommandDefinition(
-            "SELECT scope AS Scope, revoked_at_ms AS RevokedAtMs, reason AS Reason FROM revocation " +
-            "WHERE scope IN (@Agent, @Role, 'all') ORDER BY revoked_at_ms LIMIT 1",
-            new { Agent = RevocationScopes.Agent(who.Agent), Role = RevocationScopes.Role(who.Role) },
-            cancellationToken: ct));
-        return row is null ? null : new Revocation(row.Scope, DateTimeOffset.FromUnixTimeMilliseconds(row.RevokedAtMs), row.Reason);
-    }
+    public Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct) =>
+        Task.FromResult(database.Read(c => c.ReadFirst(null,
+            "SELECT scope, revoked_at_ms, reason FROM revocation WHERE scope IN (@agent, @role, 'all') ORDER BY revoked_at_ms LIMIT 1",
+            r => new Revocation(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.NullableString(2)),
+            ("@agent", RevocationScopes.Agent(who.Agent)), ("@role", RevocationScopes.Role(who.Role)))));
 
     public async Task RevokeAsync(string scope, string? reason, CancellationToken ct)
     {
@@ -42,26 +38,28 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             "DELETE FROM revocation WHERE scope = @scope", new { scope }, cancellationToken: ct)) > 0;
     }
 
-    public async Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
+    public Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
     {
         if (limits.Count == 0)
         {
-            return new RateCheck(null, []);
+            return Task.FromResult(new RateCheck(null, []));
         }
 
         var now = NowMs;
-        await using var connection = await database.OpenAsync(ct);
-        using var writing = await database.LockWritesAsync(ct);
-        await using var tx = await BeginImmediateAsync(connection, ct);
+        return database.WriteAsync((connection, tx) => CountCall(connection, tx, who, limits, now), ct);
+    }
+
+    private static RateCheck CountCall(SqliteConnection connection, SqliteTransaction tx, CallIdentity who, IReadOnlyList<RateLimit> limits, long now)
+    {
         var shadowHits = new List<RateLimitHit>();
         foreach (var limit in limits.OrderBy(l => l.Shadow))
         {
             var scope = UsageBuckets.Scope(limit.Per, who);
-            var used = await UsageBuckets.SumAsync(connection, tx, scope, UsageBuckets.Calls, "", limit.Window, now, ct);
+            var used = UsageBuckets.Sum(connection, tx, scope, UsageBuckets.Calls, "", limit.Window, now);
             if (used >= limit.Calls)
             {
                 // A slot frees when the oldest bucket that still counts leaves the window.
-                var oldest = await UsageBuckets.OldestAsync(connection, tx, scope, UsageBuckets.Calls, limit.Window, now, ct) ?? now;
+                var oldest = UsageBuckets.Oldest(connection, tx, scope, UsageBuckets.Calls, limit.Window, now) ?? now;
                 var retryAfter = limit.Window.Length() is { } length
                     ? TimeSpan.FromMilliseconds(Math.Max(1, oldest + UsageBuckets.BucketLength(limit.Window) + (long)length.TotalMilliseconds - now))
                     : TimeSpan.MaxValue;
@@ -78,37 +76,37 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         foreach (var group in limits.GroupBy(l => UsageBuckets.Scope(l.Per, who)))
         {
             var mask = group.Aggregate(0, (m, l) => m | 1 << UsageBuckets.SeriesOf(l.Window));
-            await UsageBuckets.AddAsync(connection, tx, group.Key, UsageBuckets.Calls, "", mask, now, 1, ct);
+            UsageBuckets.Add(connection, tx, group.Key, UsageBuckets.Calls, "", mask, now, 1);
         }
 
         // Old buckets can never count again; clearing them now and then keeps the table small without a job.
         if (Random.Shared.Next(256) == 0)
         {
-            await UsageBuckets.PruneAsync(connection, tx, now, ct);
+            UsageBuckets.Prune(connection, tx, now);
         }
 
-        await tx.CommitAsync(ct);
         return new RateCheck(null, shadowHits);
     }
 
-    public async Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
+    public Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
     {
         var now = NowMs;
-        await using var connection = await database.OpenAsync(ct);
-        using var writing = await database.LockWritesAsync(ct);
-        await using var tx = await BeginImmediateAsync(connection, ct);
+        return database.WriteAsync((connection, tx) => StartCall(connection, tx, start, now), ct);
+    }
 
+    private static StartDecision StartCall(SqliteConnection connection, SqliteTransaction tx, CallStart start, long now)
+    {
         var shadowOverruns = new List<(Budget, long)>();
 
         // Checked again under the write lock: two identical calls racing each other are still one request.
-        if (start.Fingerprint is { } fingerprint && await FindEarlierAsync(connection, tx, fingerprint, start.RetryHorizon, ct) is { } earlier)
+        if (start.Fingerprint is { } fingerprint && FindEarlier(connection, tx, fingerprint, start.RetryHorizon) is { } earlier)
         {
             return new StartDecision.Retry(earlier);
         }
 
         if (start.ApprovalId is { } approvalId)
         {
-            if (!await SqliteApprovals.ConsumeAsync(connection, tx, approvalId, start.Fingerprint ?? "", start.CallId, now, ct))
+            if (!SqliteApprovals.Consume(connection, tx, approvalId, start.Fingerprint ?? "", start.CallId, now))
             {
                 return new StartDecision.ApprovalGone(approvalId);
             }
@@ -117,7 +115,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         {
             foreach (var budget in start.Budgets.Where(b => b.Limit.Currency == hold.Currency).OrderBy(b => b.Shadow))
             {
-                var used = await BudgetQueries.UsedAsync(connection, tx, start.Who, budget, now, ct);
+                var used = BudgetQueries.Used(connection, tx, start.Who, budget, now);
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
                     if (!budget.Shadow)
@@ -129,96 +127,94 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 }
             }
 
-            await SpendBook.HoldAsync(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now, ct);
+            SpendBook.Hold(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(tx,
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint) " +
-            "VALUES (@CallId, @now, @Agent, @Role, @Tool, 'unknown', NULL, @Currency, @Object, @IdempotencyKey, @Arguments, @Fingerprint)",
-            new
-            {
-                start.CallId, now, start.Who.Agent, start.Who.Role, start.Tool, Currency = start.Hold?.Currency.Code,
-                start.Object, start.IdempotencyKey, start.Arguments, start.Fingerprint,
-            }, tx, cancellationToken: ct));
-        await AuditChainStore.AppendAsync(connection, tx, start.CallId, now, ct);
-        await tx.CommitAsync(ct);
+            "VALUES (@callId, @now, @agent, @role, @tool, 'unknown', NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint)",
+            ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
+            ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
+            ("@arguments", start.Arguments), ("@fingerprint", start.Fingerprint));
+        AuditChainStore.Append(connection, tx, start.CallId, now);
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
-    public async Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        return await FindEarlierAsync(connection, null, fingerprint, horizon, ct);
-    }
+    public Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct) =>
+        Task.FromResult(database.Read(c => FindEarlier(c, null, fingerprint, horizon)));
 
-    private static async Task<AuditRecord?> FindEarlierAsync(SqliteConnection connection, IDbTransaction? tx, string fingerprint, DateTimeOffset horizon, CancellationToken ct)
-    {
-        var row = await connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(
+    private static AuditRecord? FindEarlier(SqliteConnection connection, SqliteTransaction? tx, string fingerprint, DateTimeOffset horizon) =>
+        connection.ReadFirst(tx,
             $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
             "AND outcome IN ('allowed', 'unknown') ORDER BY id DESC LIMIT 1",
-            new { fingerprint, horizon = horizon.ToUnixTimeMilliseconds() }, tx, cancellationToken: ct));
-        return row?.ToRecord();
+            AuditRow.Read, ("@fingerprint", fingerprint), ("@horizon", horizon.ToUnixTimeMilliseconds()))?.ToRecord();
+
+    public Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
+    {
+        var now = NowMs;
+        return database.WriteAsync((connection, tx) =>
+        {
+            CompleteCall(connection, tx, c, now);
+            return true;
+        }, ct);
     }
 
-    public async Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
+    private static void CompleteCall(SqliteConnection connection, SqliteTransaction tx, CallCompletion c, long now)
     {
-        await using var connection = await database.OpenAsync(ct);
-        using var writing = await database.LockWritesAsync(ct);
-        await using var tx = await BeginImmediateAsync(connection, ct);
         if (c.Outcome == AuditOutcomes.Unknown)
         {
             // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
         }
         else if (c.MovedMinor is not null || c.SettleAsHeld)
         {
-            await SpendBook.SettleAsync(connection, tx, c.CallId, c.MovedMinor, ct);
+            SpendBook.Settle(connection, tx, c.CallId, c.MovedMinor);
         }
         else
         {
-            await SpendBook.ReleaseAsync(connection, tx, c.CallId, ct);
+            SpendBook.Release(connection, tx, c.CallId);
         }
 
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE audit SET outcome = @Outcome, code = @Code, message = @Message, " +
-            "amount = CASE WHEN @SettleAsHeld AND @MovedMinor IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @MovedMinor END, " +
-            "currency = COALESCE(@Currency, currency), object = COALESCE(@Object, object), stripe_request_id = @StripeRequestId, " +
-            "duration_ms = @DurationMs, result = @Result WHERE call_id = @CallId",
-            c, tx, cancellationToken: ct));
+        var updated = connection.Exec(tx,
+            "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
+            "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
+            "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
+            "duration_ms = @durationMs, result = @result WHERE call_id = @callId",
+            ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
+            ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId), ("@durationMs", c.DurationMs),
+            ("@result", c.Result), ("@callId", c.CallId));
         if (updated > 0)
         {
-            await AuditChainStore.AppendAsync(connection, tx, c.CallId, NowMs, ct);
+            AuditChainStore.Append(connection, tx, c.CallId, now);
         }
-
-        await tx.CommitAsync(ct);
     }
 
-    public async Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
+    public Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
         // Two statements, not one with "(@o IS NULL OR object = @o)": that form keeps SQLite off both indexes and made
         // this per-call lookup scan the whole audit log.
-        var sql = stripeObject is null
-            ? $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id"
-            : $"SELECT {AuditRow.Columns} FROM audit WHERE object = @stripeObject AND outcome = 'unknown' AND at_ms < @before ORDER BY id";
-        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            sql, new { stripeObject, before = startedBefore.ToUnixTimeMilliseconds() }, cancellationToken: ct));
-        return [.. rows.Select(r => r.ToRecord())];
+        var before = startedBefore.ToUnixTimeMilliseconds();
+        var rows = database.Read(c => stripeObject is null
+            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
+                AuditRow.Read, ("@before", before))
+            : c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
+                AuditRow.Read, ("@object", stripeObject), ("@before", before)));
+        return Task.FromResult<IReadOnlyList<AuditRecord>>([.. rows.Select(r => r.ToRecord())]);
     }
 
-    public async Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
+    public Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
     {
         var now = NowMs;
-        await using var connection = await database.OpenAsync(ct);
-        // The row and its chain event commit together, under the write lock that keeps the chain from forking.
-        using var writing = await database.LockWritesAsync(ct);
-        await using var tx = await BeginImmediateAsync(connection, ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
-            "VALUES (@CallId, @now, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Arguments, @Result, 0)",
-            new { d.CallId, now, d.Who.Agent, d.Who.Role, d.Tool, d.Outcome, d.Code, d.Message, d.Arguments, d.Result },
-            tx, cancellationToken: ct));
-        await AuditChainStore.AppendAsync(connection, tx, d.CallId, now, ct);
-        await tx.CommitAsync(ct);
+        // The row and its chain event commit together, in the writer that keeps the chain from forking.
+        return database.WriteAsync((connection, tx) =>
+        {
+            connection.Exec(tx,
+                "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
+                "VALUES (@callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0)",
+                ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool), ("@outcome", d.Outcome),
+                ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result));
+            AuditChainStore.Append(connection, tx, d.CallId, now);
+            return true;
+        }, ct);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
@@ -292,7 +288,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             foreach (var agent in agents)
             {
                 var who = new CallIdentity(agent ?? "", role.Role);
-                var used = await UsageBuckets.SumAsync(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now, ct);
+                var used = UsageBuckets.Sum(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     // "+role" keeps SQLite on the state index: held rows are few, the role's settled rows are many.
@@ -312,13 +308,6 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         ct.ThrowIfCancellationRequested();
         // deferred: false issues BEGIN IMMEDIATE: the write lock is taken before the first read of the check.
         return Task.FromResult(connection.BeginTransaction(deferred: false));
-    }
-
-    private sealed class RevocationRow
-    {
-        public string Scope { get; init; } = "";
-        public long RevokedAtMs { get; init; }
-        public string? Reason { get; init; }
     }
 }
 

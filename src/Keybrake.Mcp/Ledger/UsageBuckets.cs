@@ -1,5 +1,5 @@
 using System.Data;
-using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
 
@@ -31,33 +31,33 @@ internal static class UsageBuckets
     public static string Scope(LimitScope per, CallIdentity who) => per == LimitScope.Agent ? $"agent:{who.Agent}" : $"role:{who.Role}";
 
     /// <summary>Usage of one window at <paramref name="nowMs"/>.</summary>
-    public static Task<long> SumAsync(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, string currency, RollingWindow window, long nowMs, CancellationToken ct)
+    public static long Sum(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, string currency, RollingWindow window, long nowMs)
     {
-        var series = SeriesOf(window);
-        var granularity = Granularities[series];
-        var from = window.Length() is { } length ? nowMs - (long)length.TotalMilliseconds - granularity : long.MinValue;
-        return connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        var granularity = Granularities[SeriesOf(window)];
+        return connection.ExecInt64(tx,
             "SELECT COALESCE(SUM(amount), 0) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = @currency " +
             "AND granularity_ms = @granularity AND bucket_ms > @from",
-            new { scope, kind, currency, granularity, from }, tx, cancellationToken: ct));
+            ("@scope", scope), ("@kind", kind), ("@currency", currency), ("@granularity", granularity), ("@from", WindowFrom(window, granularity, nowMs)));
     }
 
     /// <summary>The start of the oldest non-empty bucket of a window, for "retry after".</summary>
-    public static Task<long?> OldestAsync(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, RollingWindow window, long nowMs, CancellationToken ct)
+    public static long? Oldest(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, RollingWindow window, long nowMs)
     {
         var granularity = Granularities[SeriesOf(window)];
-        var from = window.Length() is { } length ? nowMs - (long)length.TotalMilliseconds - granularity : long.MinValue;
-        return connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+        return connection.ExecNullableInt64(tx,
             "SELECT MIN(bucket_ms) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = '' AND granularity_ms = @granularity " +
             "AND bucket_ms > @from AND amount > 0",
-            new { scope, kind, granularity, from }, tx, cancellationToken: ct));
+            ("@scope", scope), ("@kind", kind), ("@granularity", granularity), ("@from", WindowFrom(window, granularity, nowMs)));
     }
+
+    private static long WindowFrom(RollingWindow window, long granularity, long nowMs) =>
+        window.Length() is { } length ? nowMs - (long)length.TotalMilliseconds - granularity : long.MinValue;
 
     /// <summary>How long a window's oldest bucket stays in it.</summary>
     public static long BucketLength(RollingWindow window) => Granularities[SeriesOf(window)];
 
     /// <summary>Adds <paramref name="delta"/> at <paramref name="atMs"/> to every series in <paramref name="mask"/>.</summary>
-    public static async Task AddAsync(SqliteConnection connection, IDbTransaction tx, string scope, string kind, string currency, int mask, long atMs, long delta, CancellationToken ct)
+    public static void Add(SqliteConnection connection, IDbTransaction tx, string scope, string kind, string currency, int mask, long atMs, long delta)
     {
         for (var series = 0; series < Granularities.Length; series++)
         {
@@ -68,19 +68,19 @@ internal static class UsageBuckets
 
             var granularity = Granularities[series];
             var bucket = granularity == 0 ? 0 : atMs / granularity * granularity;
-            await connection.ExecuteAsync(new CommandDefinition(
+            connection.Exec(tx,
                 "INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@scope, @kind, @currency, @granularity, @bucket, @delta) " +
                 "ON CONFLICT (scope, kind, currency, granularity_ms, bucket_ms) DO UPDATE SET amount = amount + excluded.amount",
-                new { scope, kind, currency, granularity, bucket, delta }, tx, cancellationToken: ct));
+                ("@scope", scope), ("@kind", kind), ("@currency", currency), ("@granularity", granularity), ("@bucket", bucket), ("@delta", delta));
         }
     }
 
     /// <summary>Drops buckets that no window can reach any more (every series is kept a little over its longest window).</summary>
-    public static Task PruneAsync(SqliteConnection connection, IDbTransaction tx, long nowMs, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
+    public static void Prune(SqliteConnection connection, IDbTransaction tx, long nowMs) =>
+        connection.Exec(tx,
             "DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
             "OR (granularity_ms IN (3600000, 86400000) AND bucket_ms < @month)",
-            new { minute = nowMs - 180_000, hour = nowMs - 3 * 3_600_000, month = nowMs - 32L * 86_400_000 }, tx, cancellationToken: ct));
+            ("@minute", nowMs - 180_000), ("@hour", nowMs - 3 * 3_600_000), ("@month", nowMs - 32L * 86_400_000));
 }
 
 /// <summary>
@@ -110,65 +110,57 @@ internal static class SpendBook
         return (agent | 1 << 2, role | 1 << 2);
     }
 
-    public static async Task HoldAsync(SqliteConnection connection, IDbTransaction tx, string callId, CallIdentity who, string currency, long amount,
-        IEnumerable<Budget> budgets, long nowMs, CancellationToken ct)
+    public static void Hold(SqliteConnection connection, IDbTransaction tx, string callId, CallIdentity who, string currency, long amount,
+        IEnumerable<Budget> budgets, long nowMs)
     {
         var (agentMask, roleMask) = Masks(budgets, currency);
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(tx,
             "INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms, agent_mask, role_mask) " +
-            "VALUES (@callId, @Agent, @Role, @currency, @amount, 'held', @nowMs, @agentMask, @roleMask)",
-            new { callId, who.Agent, who.Role, currency, amount, nowMs, agentMask, roleMask }, tx, cancellationToken: ct));
-        await AddAsync(connection, tx, who, currency, agentMask, roleMask, nowMs, amount, ct);
+            "VALUES (@callId, @agent, @role, @currency, @amount, 'held', @now, @agentMask, @roleMask)",
+            ("@callId", callId), ("@agent", who.Agent), ("@role", who.Role), ("@currency", currency), ("@amount", amount), ("@now", nowMs),
+            ("@agentMask", agentMask), ("@roleMask", roleMask));
+        Add(connection, tx, who, currency, agentMask, roleMask, nowMs, amount);
     }
 
     /// <summary>Replaces a hold with the money actually moved (null: the amount held), and marks it settled.</summary>
-    public static async Task SettleAsync(SqliteConnection connection, IDbTransaction tx, string callId, long? moved, CancellationToken ct)
+    public static void Settle(SqliteConnection connection, IDbTransaction tx, string callId, long? moved)
     {
-        if (await RowAsync(connection, tx, callId, ct) is not { } row)
+        if (Row(connection, tx, callId) is not { } row)
         {
             return;
         }
 
         var amount = moved ?? row.AmountMinor;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE spend SET amount_minor = @amount, state = 'settled' WHERE call_id = @callId", new { amount, callId }, tx, cancellationToken: ct));
+        connection.Exec(tx, "UPDATE spend SET amount_minor = @amount, state = 'settled' WHERE call_id = @callId", ("@amount", amount), ("@callId", callId));
         if (amount != row.AmountMinor)
         {
-            await AddAsync(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, amount - row.AmountMinor, ct);
+            Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, amount - row.AmountMinor);
         }
     }
 
     /// <summary>Releases a hold: nothing moved.</summary>
-    public static async Task ReleaseAsync(SqliteConnection connection, IDbTransaction tx, string callId, CancellationToken ct)
+    public static void Release(SqliteConnection connection, IDbTransaction tx, string callId)
     {
-        if (await RowAsync(connection, tx, callId, ct) is not { } row)
+        if (Row(connection, tx, callId) is not { } row)
         {
             return;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM spend WHERE call_id = @callId", new { callId }, tx, cancellationToken: ct));
-        await AddAsync(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, -row.AmountMinor, ct);
+        connection.Exec(tx, "DELETE FROM spend WHERE call_id = @callId", ("@callId", callId));
+        Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, -row.AmountMinor);
     }
 
-    private static async Task AddAsync(SqliteConnection connection, IDbTransaction tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta, CancellationToken ct)
+    private static void Add(SqliteConnection connection, IDbTransaction tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
     {
-        await UsageBuckets.AddAsync(connection, tx, $"agent:{who.Agent}", UsageBuckets.Spend, currency, agentMask, atMs, delta, ct);
-        await UsageBuckets.AddAsync(connection, tx, $"role:{who.Role}", UsageBuckets.Spend, currency, roleMask, atMs, delta, ct);
+        UsageBuckets.Add(connection, tx, $"agent:{who.Agent}", UsageBuckets.Spend, currency, agentMask, atMs, delta);
+        UsageBuckets.Add(connection, tx, $"role:{who.Role}", UsageBuckets.Spend, currency, roleMask, atMs, delta);
     }
 
-    private static Task<SpendRow?> RowAsync(SqliteConnection connection, IDbTransaction tx, string callId, CancellationToken ct) =>
-        connection.QueryFirstOrDefaultAsync<SpendRow>(new CommandDefinition(
-            "SELECT agent AS Agent, role AS Role, currency AS Currency, amount_minor AS AmountMinor, at_ms AS AtMs, agent_mask AS AgentMask, role_mask AS RoleMask " +
-            "FROM spend WHERE call_id = @callId", new { callId }, tx, cancellationToken: ct));
+    private static SpendRow? Row(SqliteConnection connection, IDbTransaction tx, string callId) =>
+        connection.ReadFirst(tx,
+            "SELECT agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend WHERE call_id = @callId",
+            r => new SpendRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)),
+            ("@callId", callId));
 
-    private sealed class SpendRow
-    {
-        public string Agent { get; init; } = "";
-        public string Role { get; init; } = "";
-        public string Currency { get; init; } = "";
-        public long AmountMinor { get; init; }
-        public long AtMs { get; init; }
-        public int AgentMask { get; init; }
-        public int RoleMask { get; init; }
-    }
+    private sealed record SpendRow(string Agent, string Role, string Currency, long AmountMinor, long AtMs, int AgentMask, int RoleMask);
 }

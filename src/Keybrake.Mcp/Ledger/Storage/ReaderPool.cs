@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Keybrake.Mcp.Ledger.Storage;
+
+/// <summary>
+/// Open connections for the ledger's reads, set up once (PRAGMAs, prepared statements) and reused: the per-call
+/// lookups (revocation, retry, unknown outcomes, budget room) then cost a statement each, not a connection open.
+/// </summary>
+internal sealed class ReaderPool(Func<SqliteConnection> open, string path, int keep) : IDisposable
+{
+    private readonly ConcurrentBag<SqliteConnection> _idle = [];
+    private int _generation;
+    private bool _disposed;
+
+    /// <summary>Runs <paramref name="read"/> on a pooled connection; throws when the ledger file is gone or replaced.</summary>
+    public T Read<T>(Func<SqliteConnection, T> read)
+    {
+        var generation = Volatile.Read(ref _generation);
+        var connection = Rent();
+        try
+        {
+            var result = read(connection);
+            Return(connection, generation);
+            return result;
+        }
+        catch
+        {
+            // A failed read may leave the connection mid-statement or on a broken file: do not reuse it.
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes every idle connection: the next reads open fresh ones (after the file moved, for one).</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+    }
+
+    private SqliteConnection Rent()
+    {
+        while (_idle.TryTake(out var connection))
+        {
+            if (!MovedFileCheck.Moved(connection, path))
+            {
+                return connection;
+            }
+
+            connection.Dispose();
+            Clear();
+            throw new IOException($"the ledger file {path} was deleted or replaced while the server was running");
+        }
+
+        return open();
+    }
+
+    private void Return(SqliteConnection connection, int generation)
+    {
+        if (_disposed || generation != Volatile.Read(ref _generation) || _idle.Count >= keep)
+        {
+            connection.Dispose();
+            return;
+        }
+
+        _idle.Add(connection);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        Clear();
+    }
+}
