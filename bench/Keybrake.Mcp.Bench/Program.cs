@@ -13,6 +13,7 @@ var scenarios = new Dictionary<string, Func<Task>>
     ["coldstart"] = () => ColdStartScenario.RunAsync(quick ? 3 : 10),
     ["revoke"] = () => RevokeScenario.RunAsync(quick ? 5 : 20),
     ["memory"] = () => MemoryScenario.RunAsync(quick ? 10_000 : 100_000),
+    ["breakdown"] = () => BreakdownScenario.RunAsync(quick ? 1000 : 5000),
 };
 
 if (scenario == "micro")

@@ -96,6 +96,22 @@ public sealed class GovernancePipeline(
             return await UnavailableAsync(ex, agent, toolName, arguments, ct);
         }
 
+        // A spent budget refuses before any Stripe read: a runaway agent costs one ledger read, not Stripe requests.
+        Denial? spent;
+        try
+        {
+            spent = await SpentBudgetAsync(operation, invocation, identity, request, ct);
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            return await UnavailableAsync(ex, agent, toolName, arguments, ct);
+        }
+
+        if (spent is not null)
+        {
+            return await DenyAsync(callId, identity, toolName, argumentsJson, spent, ct);
+        }
+
         // 3. Resolve what the call touches and moves, then check record scope and amount constraints.
         var resolved = await operation.ResolveAsync(invocation, ct);
         if (operation.Effect != ToolEffect.Read && resolved.Denial is null && resolved.Object is { } touched && await SettleEarlierAsync(touched, ct))
@@ -289,6 +305,40 @@ public sealed class GovernancePipeline(
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// A budget refusal known before the amount is: in every currency the call could move (the tool's maxAmount
+    /// currency, else the budgets' ones; others are refused by the amount check), some budget lacks room for the least
+    /// it moves. A request with a live approval is left to the approval gate, whose hold it may use.
+    /// </summary>
+    private async Task<Denial?> SpentBudgetAsync(IToolOperation operation, ToolInvocation call, CallIdentity identity, RequestIdentity? request, CancellationToken ct)
+    {
+        var budgets = call.Role.Budgets;
+        if (request is null || operation.Effect != ToolEffect.MovesMoney || budgets.IsEmpty || operation.LeastMoved(call) is not { } least)
+        {
+            return null;
+        }
+
+        var currencies = call.Grant.MaxAmount is { } max ? [max.Currency] : budgets.Select(b => b.Limit.Currency).Distinct();
+        (Budget Budget, long UsedMinor)? first = null;
+        foreach (var currency in currencies)
+        {
+            var inCurrency = budgets.Where(b => b.Limit.Currency == currency).ToList();
+            if (inCurrency.Count == 0 || await ledger.FindBudgetWithoutRoomAsync(identity, inCurrency, least, ct) is not { } full)
+            {
+                return null;
+            }
+
+            first ??= full;
+        }
+
+        if (first is not { } spent || await approvals.HasLiveApprovalAsync(request, ct))
+        {
+            return null;
+        }
+
+        return AmountCheck.NoRoom(operation.Name, spent.Budget, spent.UsedMinor, least);
     }
 
     private static Denial RateLimited(string toolName, RoleManifest role, RateLimitHit hit)

@@ -27,6 +27,12 @@ public interface IToolOperation
     /// <summary>The shape of <c>structuredContent</c> on success.</summary>
     JsonObject OutputSchema();
 
+    /// <summary>
+    /// The least money (in minor units of whatever currency it turns out to be) this call moves if it goes through, known
+    /// from its arguments alone; null when it may move nothing. Lets a spent budget refuse the call before any Stripe read.
+    /// </summary>
+    long? LeastMoved(ToolInvocation call) => null;
+
     /// <summary>Reads what the policy needs: the customer behind the record and the money the call would move.</summary>
     Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct);
 

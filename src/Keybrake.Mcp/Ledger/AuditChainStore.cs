@@ -13,7 +13,7 @@ internal static class AuditChainStore
         "seq AS Seq, call_id AS CallId, at_ms AS AtMs, content AS Content, prev_hash AS PrevHash, hash AS Hash";
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
-    public static void Append(SqliteConnection connection, IDbTransaction tx, string callId, long atMs)
+    public static void Append(SqliteConnection connection, IDbTransaction? tx, string callId, long atMs)
     {
         var row = connection.ReadFirst(tx, $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
             ?? throw new InvalidOperationException($"audit row {callId} is missing");

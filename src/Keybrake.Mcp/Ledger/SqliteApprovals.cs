@@ -156,7 +156,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     /// Inside a call's start transaction: turns an approved approval's hold into the call's hold and marks it used.
     /// False when it is no longer approved (expired, used by a racing call), so the call must not proceed on it.
     /// </summary>
-    internal static bool Consume(SqliteConnection connection, SqliteTransaction tx, string approvalId, string fingerprint, string callId, long now)
+    internal static bool Consume(SqliteConnection connection, SqliteTransaction? tx, string approvalId, string fingerprint, string callId, long now)
     {
         var used = connection.Exec(tx,
             "UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +

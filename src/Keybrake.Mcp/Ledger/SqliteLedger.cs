@@ -46,10 +46,10 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
 
         var now = NowMs;
-        return database.WriteAsync((connection, tx) => CountCall(connection, tx, who, limits, now), ct);
+        return database.WriteAsync(connection => CountCall(connection, null, who, limits, now), ct);
     }
 
-    private static RateCheck CountCall(SqliteConnection connection, SqliteTransaction tx, CallIdentity who, IReadOnlyList<RateLimit> limits, long now)
+    private static RateCheck CountCall(SqliteConnection connection, SqliteTransaction? tx, CallIdentity who, IReadOnlyList<RateLimit> limits, long now)
     {
         var shadowHits = new List<RateLimitHit>();
         foreach (var limit in limits.OrderBy(l => l.Shadow))
@@ -91,10 +91,10 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
     {
         var now = NowMs;
-        return database.WriteAsync((connection, tx) => StartCall(connection, tx, start, now), ct);
+        return database.WriteAsync(connection => StartCall(connection, null, start, now), ct);
     }
 
-    private static StartDecision StartCall(SqliteConnection connection, SqliteTransaction tx, CallStart start, long now)
+    private static StartDecision StartCall(SqliteConnection connection, SqliteTransaction? tx, CallStart start, long now)
     {
         var shadowOverruns = new List<(Budget, long)>();
 
@@ -140,6 +140,24 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
+    public Task<(Budget Budget, long UsedMinor)?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct)
+    {
+        var now = NowMs;
+        return Task.FromResult(database.Read<(Budget, long)?>(connection =>
+        {
+            foreach (var budget in budgets.Where(b => !b.Shadow))
+            {
+                var used = BudgetQueries.Used(connection, null, who, budget, now);
+                if (used + minor > budget.Limit.Minor)
+                {
+                    return (budget, used);
+                }
+            }
+
+            return null;
+        }));
+    }
+
     public Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct) =>
         Task.FromResult(database.Read(c => FindEarlier(c, null, fingerprint, horizon)));
 
@@ -152,14 +170,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
     {
         var now = NowMs;
-        return database.WriteAsync((connection, tx) =>
+        return database.WriteAsync(connection =>
         {
-            CompleteCall(connection, tx, c, now);
+            CompleteCall(connection, null, c, now);
             return true;
         }, ct);
     }
 
-    private static void CompleteCall(SqliteConnection connection, SqliteTransaction tx, CallCompletion c, long now)
+    private static void CompleteCall(SqliteConnection connection, SqliteTransaction? tx, CallCompletion c, long now)
     {
         if (c.Outcome == AuditOutcomes.Unknown)
         {
@@ -205,8 +223,9 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         var now = NowMs;
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
-        return database.WriteAsync((connection, tx) =>
+        return database.WriteAsync(connection =>
         {
+            const SqliteTransaction? tx = null;
             connection.Exec(tx,
                 "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
                 "VALUES (@callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0)",

@@ -57,7 +57,7 @@ internal static class UsageBuckets
     public static long BucketLength(RollingWindow window) => Granularities[SeriesOf(window)];
 
     /// <summary>Adds <paramref name="delta"/> at <paramref name="atMs"/> to every series in <paramref name="mask"/>.</summary>
-    public static void Add(SqliteConnection connection, IDbTransaction tx, string scope, string kind, string currency, int mask, long atMs, long delta)
+    public static void Add(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, string currency, int mask, long atMs, long delta)
     {
         for (var series = 0; series < Granularities.Length; series++)
         {
@@ -76,7 +76,7 @@ internal static class UsageBuckets
     }
 
     /// <summary>Drops buckets that no window can reach any more (every series is kept a little over its longest window).</summary>
-    public static void Prune(SqliteConnection connection, IDbTransaction tx, long nowMs) =>
+    public static void Prune(SqliteConnection connection, IDbTransaction? tx, long nowMs) =>
         connection.Exec(tx,
             "DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
             "OR (granularity_ms IN (3600000, 86400000) AND bucket_ms < @month)",
@@ -110,7 +110,7 @@ internal static class SpendBook
         return (agent | 1 << 2, role | 1 << 2);
     }
 
-    public static void Hold(SqliteConnection connection, IDbTransaction tx, string callId, CallIdentity who, string currency, long amount,
+    public static void Hold(SqliteConnection connection, IDbTransaction? tx, string callId, CallIdentity who, string currency, long amount,
         IEnumerable<Budget> budgets, long nowMs)
     {
         var (agentMask, roleMask) = Masks(budgets, currency);
@@ -123,7 +123,7 @@ internal static class SpendBook
     }
 
     /// <summary>Replaces a hold with the money actually moved (null: the amount held), and marks it settled.</summary>
-    public static void Settle(SqliteConnection connection, IDbTransaction tx, string callId, long? moved)
+    public static void Settle(SqliteConnection connection, IDbTransaction? tx, string callId, long? moved)
     {
         if (Row(connection, tx, callId) is not { } row)
         {
@@ -139,7 +139,7 @@ internal static class SpendBook
     }
 
     /// <summary>Releases a hold: nothing moved.</summary>
-    public static void Release(SqliteConnection connection, IDbTransaction tx, string callId)
+    public static void Release(SqliteConnection connection, IDbTransaction? tx, string callId)
     {
         if (Row(connection, tx, callId) is not { } row)
         {
@@ -150,13 +150,13 @@ internal static class SpendBook
         Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, -row.AmountMinor);
     }
 
-    private static void Add(SqliteConnection connection, IDbTransaction tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
+    private static void Add(SqliteConnection connection, IDbTransaction? tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
     {
         UsageBuckets.Add(connection, tx, $"agent:{who.Agent}", UsageBuckets.Spend, currency, agentMask, atMs, delta);
         UsageBuckets.Add(connection, tx, $"role:{who.Role}", UsageBuckets.Spend, currency, roleMask, atMs, delta);
     }
 
-    private static SpendRow? Row(SqliteConnection connection, IDbTransaction tx, string callId) =>
+    private static SpendRow? Row(SqliteConnection connection, IDbTransaction? tx, string callId) =>
         connection.ReadFirst(tx,
             "SELECT agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend WHERE call_id = @callId",
             r => new SpendRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)),

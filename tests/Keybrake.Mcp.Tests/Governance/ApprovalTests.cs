@@ -36,6 +36,29 @@ public sealed class ApprovalTests
     }
 
     [Fact]
+    public async Task An_approval_whose_hold_fills_the_budget_is_answered_by_the_gate_not_refused_early()
+    {
+        var operation = new FakeOperation { Least = call => JsonNumbers.TryGetInt64(call.Arguments["amount"], out var amount) ? amount : 1 };
+        using var f = new PipelineFixture(Roles.Refunds(agentBudget: "150.00 USD", grant: new ToolGrant
+        {
+            MaxAmount = MoneyAmount.Parse("200.00 USD"),
+            ApprovalAbove = MoneyAmount.Parse("100.00 USD"),
+        }) with { Approvals = new ApprovalSettings(ApprovalChannel.Operator, TimeSpan.FromMinutes(15)) }, operation);
+        var held = await f.CallAsync("refund-bot", Refund(15000, "t1"));
+        Assert.Equal("approval_required", held.Code());
+
+        // The pending approval's hold is the whole budget; asking again still reports the approval, not a spent budget.
+        Assert.Equal("approval_required", (await f.CallAsync("refund-bot", Refund(15000, "t1"))).Code());
+        Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(100, "other"))).Code());
+
+        var approvalId = held.Structured["error"]!["approval_id"]!.GetValue<string>();
+        Assert.NotNull(await f.Approvals.DecideAsync(approvalId, true, "alice", null, TimeSpan.FromMinutes(15), CancellationToken.None));
+        var done = await f.CallAsync("refund-bot", Refund(15000, "t1"));
+        Assert.False(done.IsError, done.Text);
+        Assert.Equal(1, operation.Executions);
+    }
+
+    [Fact]
     public async Task Below_the_threshold_no_approval_is_needed()
     {
         using var f = new PipelineFixture(Role());

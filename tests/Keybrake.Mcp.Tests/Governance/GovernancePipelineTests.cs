@@ -139,6 +139,59 @@ public sealed class GovernancePipelineTests
     }
 
     [Fact]
+    public async Task A_spent_budget_refuses_before_resolving_the_call_and_names_the_numbers()
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        f.Operation.Least = call => JsonNumbers.TryGetInt64(call.Arguments["amount"], out var amount) ? amount : 1;
+        foreach (var (amount, id) in new[] { (20000L, "a"), (20000L, "b"), (5000L, "c") })
+        {
+            Assert.False((await f.CallAsync("refund-bot", Refund(amount, id))).IsError);
+        }
+
+        Assert.Equal(3, f.Operation.Resolutions);
+        var refused = await f.CallAsync("refund-bot", Refund(5001, "d"));
+        Assert.Equal("budget_exceeded", refused.Code());
+        Assert.Equal("issue_refund would exceed the agent's day budget: 450.00 of 500.00 USD used, 50.00 left, and this call moves at least 50.01",
+            refused.Message());
+        Assert.Equal((50000L, 45000L, 5000L), (refused.Structured["error"]!["limit"]!.GetValue<long>(),
+            refused.Structured["error"]!["used"]!.GetValue<long>(), refused.Structured["error"]!["remaining"]!.GetValue<long>()));
+        Assert.Equal(3, f.Operation.Resolutions); // refused on the ledger's numbers alone: nothing was read from Stripe
+        Assert.Contains(await f.AuditAsync(), r => r.Outcome == "denied" && r.Code == "budget_exceeded" && r.Message == refused.Message());
+
+        // What still fits goes through the whole pipeline as before.
+        Assert.False((await f.CallAsync("refund-bot", Refund(5000, "e"))).IsError);
+        Assert.Equal(4, f.Operation.Resolutions);
+    }
+
+    [Fact]
+    public async Task Sixteen_concurrent_callers_in_one_process_spend_exactly_the_budget()
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        var allowed = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var response = await f.CallAsync("refund-bot", Refund(4500, $"c{c}-{i}"));
+                if (!response.IsError)
+                {
+                    Interlocked.Increment(ref allowed);
+                }
+                else
+                {
+                    Assert.Equal("budget_exceeded", response.Code());
+                }
+            }
+        })));
+
+        Assert.Equal(11, allowed); // 11 x 45.00 = 495.00 of 500.00
+        Assert.Equal(11, f.Operation.Executions);
+        var usage = (await f.Ledger.ReadUsageAsync(Roles.Refunds(), CancellationToken.None)).Single(u => u.Agent == "refund-bot");
+        Assert.Equal((49500L, 0L), (usage.SettledMinor, usage.HeldMinor));
+        Assert.True((await f.Ledger.VerifyChainAsync(CancellationToken.None)).Ok);
+    }
+
+    [Fact]
     public async Task Budget_window_rolls_over_after_24_hours()
     {
         using var f = new PipelineFixture(Roles.Refunds());

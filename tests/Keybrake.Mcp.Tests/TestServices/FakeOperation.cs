@@ -13,6 +13,7 @@ namespace Keybrake.Mcp.Tests.TestServices;
 public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 {
     private int _executions;
+    private int _resolutions;
 
     public string Name => name;
 
@@ -36,6 +37,13 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public int Executions => _executions;
 
+    public int Resolutions => _resolutions;
+
+    /// <summary>The least the call moves, known from its arguments (none by default: no early budget refusal).</summary>
+    public Func<ToolInvocation, long?> Least { get; set; } = _ => null;
+
+    public long? LeastMoved(ToolInvocation call) => Least(call);
+
     public string Describe(RoleManifest role, ToolGrant grant) => "fake";
 
     public JsonObject InputSchema(RoleManifest role, ToolGrant grant) => ToolSchemas.Object(new JsonObject
@@ -51,7 +59,11 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public Task<Reconciliation> ReconcileAsync(Keybrake.Mcp.Ledger.AuditRecord call, RoleManifest role, CancellationToken ct) => Task.FromResult(Reconcile(call));
 
-    public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult(Resolve(call));
+    public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _resolutions);
+        return Task.FromResult(Resolve(call));
+    }
 
     public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
     {

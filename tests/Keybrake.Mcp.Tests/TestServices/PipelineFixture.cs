@@ -52,5 +52,9 @@ public sealed class PipelineFixture : IDisposable
 
     public Task<IReadOnlyList<AuditRecord>> AuditAsync() => Ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        Database.Dispose();
+        _dir.Dispose();
+    }
 }

@@ -41,6 +41,21 @@ public static class AmountCheck
         return null;
     }
 
+    /// <summary>The message for a budget with no room for even the least the call moves, before its exact amount is read.</summary>
+    public static Denial NoRoom(string tool, Budget budget, long usedMinor, long leastMinor)
+    {
+        var limit = budget.Limit;
+        var whose = budget.Per == LimitScope.Agent ? "agent's" : "role's";
+        var remaining = Math.Max(0, limit.Minor - usedMinor);
+        return new Denial(DenialCodes.BudgetExceeded,
+                $"{tool} would exceed the {whose} {budget.Window.Name()} budget: {MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used, " +
+                $"{MoneyAmount.FormatNumber(remaining, limit.Currency)} left, and this call moves at least {MoneyAmount.FormatNumber(leastMinor, limit.Currency)}")
+            .With("limit", limit.Minor)
+            .With("used", usedMinor)
+            .With("remaining", remaining)
+            .With("currency", limit.Currency.Code);
+    }
+
     /// <summary>The message for a budget that a call would exceed, with the numbers.</summary>
     public static Denial OverBudget(Resolution resolved, Budget budget, long usedMinor)
     {

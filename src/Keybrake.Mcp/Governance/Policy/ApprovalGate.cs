@@ -17,6 +17,9 @@ public sealed class ApprovalGate(IApprovalStore store)
         && grant.ApprovalAbove is { } threshold && resolved.Moves is { } moves
         && moves.Currency == threshold.Currency && moves.Minor > threshold.Minor;
 
+    /// <summary>Whether a live approval (pending, approved or denied) exists for this request: its answer comes from the gate.</summary>
+    public async Task<bool> HasLiveApprovalAsync(RequestIdentity request, CancellationToken ct) => await store.FindAsync(request.Fingerprint, ct) is not null;
+
     /// <summary>The approval the call may proceed on, or the refusal to answer with.</summary>
     public async Task<(string? ApprovalId, Denial? Denial)> PassAsync(
         CallIdentity who, RoleManifest role, string tool, Resolution resolved, RequestIdentity request, string arguments, IApprovalPrompt? prompt, CancellationToken ct)

@@ -27,7 +27,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private int _commits;
     private int _checkpointing;
 
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct)
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var write = new PendingWrite<T>(work, ct);
@@ -119,12 +119,11 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     {
         failed = null;
         error = null;
-        SqliteTransaction tx;
         SqliteConnection connection;
         try
         {
             connection = Connection();
-            tx = connection.BeginTransaction(deferred: false);
+            connection.Exec(null, "BEGIN IMMEDIATE;");
         }
         catch (Exception ex)
         {
@@ -133,42 +132,39 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             return false;
         }
 
-        using (tx)
+        foreach (var write in batch)
         {
-            foreach (var write in batch)
-            {
-                try
-                {
-                    write.Run(connection, tx);
-                }
-                catch (Exception ex)
-                {
-                    (failed, error) = (write, ex);
-                    break;
-                }
-            }
-
             try
             {
-                if (failed is not null)
-                {
-                    tx.Rollback();
-                    if (error is SqliteException)
-                    {
-                        Drop();
-                    }
-
-                    return true;
-                }
-
-                tx.Commit();
+                write.Run(connection);
             }
             catch (Exception ex)
             {
-                Drop();
-                FailAll(batch, ex);
-                return false;
+                (failed, error) = (write, ex);
+                break;
             }
+        }
+
+        try
+        {
+            if (failed is not null)
+            {
+                connection.Exec(null, "ROLLBACK;");
+                if (error is SqliteException)
+                {
+                    Drop();
+                }
+
+                return true;
+            }
+
+            connection.Exec(null, "COMMIT;");
+        }
+        catch (Exception ex)
+        {
+            Drop();
+            FailAll(batch, ex);
+            return false;
         }
 
         if (++_commits % CommitsPerCheckpoint == 0 && Interlocked.Exchange(ref _checkpointing, 1) == 0)
@@ -250,14 +246,14 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     {
         public abstract bool CancelIfRequested();
 
-        public abstract void Run(SqliteConnection connection, SqliteTransaction tx);
+        public abstract void Run(SqliteConnection connection);
 
         public abstract void Complete();
 
         public abstract void Fail(Exception error);
     }
 
-    private sealed class PendingWrite<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct) : PendingWrite
+    private sealed class PendingWrite<T>(Func<SqliteConnection, T> work, CancellationToken ct) : PendingWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
@@ -266,10 +262,11 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
         public override bool CancelIfRequested() => ct.IsCancellationRequested && _done.TrySetCanceled(ct);
 
-        public override void Run(SqliteConnection connection, SqliteTransaction tx) => _result = work(connection, tx);
+        public override void Run(SqliteConnection connection) => _result = work(connection);
 
         public override void Complete() => _done.TrySetResult(_result);
 
         public override void Fail(Exception error) => _done.TrySetException(error);
     }
 }
+

@@ -16,6 +16,9 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     public override ToolEffect Effect => ToolEffect.MovesMoney;
 
+    // A full capture moves at least one minor unit (with nothing capturable it is refused anyway).
+    public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount_to_capture") ?? 1;
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Capture a PaymentIntent in status requires_capture, fully (omit amount_to_capture) or partly; the uncaptured rest is released. " +
         "Counts against this agent's budgets." + (grant.MaxAmount is { } max ? $" At most {max} per call." : "");

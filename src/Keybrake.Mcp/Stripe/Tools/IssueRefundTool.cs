@@ -16,6 +16,9 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
 
     public override ToolEffect Effect => ToolEffect.MovesMoney;
 
+    // A full refund moves at least one minor unit (with nothing left to refund it is refused anyway).
+    public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount") ?? 1;
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Refund a payment, fully (omit amount: everything still refundable) or partly (amount in minor units). " +
         "Pass exactly one of payment_intent or charge. The refund counts against this agent's budgets; " +

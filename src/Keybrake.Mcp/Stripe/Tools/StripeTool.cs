@@ -24,6 +24,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
 
     public abstract JsonObject OutputSchema();
 
+    public virtual long? LeastMoved(ToolInvocation call) => null;
+
     public async Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct)
     {
         try

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Governance.Policy;
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Money;
+
+namespace Keybrake.Mcp.Bench;
+
+/// <summary>
+/// Where a governed call's time goes: each step of the pipeline for an allowed refund (ledger operations, schema
+/// validation, request identity), one caller, on an empty ledger. Not judged against a target: it explains the overhead row.
+/// </summary>
+public static class BreakdownScenario
+{
+    public static async Task RunAsync(int iterations)
+    {
+        await using var stripe = await CannedStripe.StartAsync();
+        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "breakdown");
+        var role = world.Manifests.Roles["support-refunds"];
+        var grant = role.Tools["issue_refund"];
+        var who = new CallIdentity("refund-bot", role.Role);
+        var usd = Currency.Get("usd");
+        var ledger = world.Ledger;
+        var refund = new InstantRefund();
+        var pipeline = world.PipelineOver(refund);
+        var arguments = BenchWorld.Refund();
+
+        var steps = new (string Name, Func<Task> Run)[]
+        {
+            ("revocation check (FindRevocation)", () => ledger.FindRevocationAsync(who, CancellationToken.None)),
+            ("canonical arguments + request identity", () =>
+            {
+                _ = CanonicalJson.Of(arguments);
+                _ = RequestIdentity.For("refund-bot", "issue_refund", arguments);
+                return Task.CompletedTask;
+            }),
+            ("input schema + validation", () =>
+            {
+                _ = ArgumentValidator.Validate(refund.InputSchema(role, grant), arguments);
+                return Task.CompletedTask;
+            }),
+            ("retry lookup (FindEarlier)", () => ledger.FindEarlierAsync(Guid.NewGuid().ToString("N"), DateTimeOffset.UnixEpoch, CancellationToken.None)),
+            ("rate count (CountCall, write)", () => ledger.CountCallAsync(who, "issue_refund", role.RateLimits, CancellationToken.None)),
+            ("unknown-call lookup (ReadUnknown)", () => ledger.ReadUnknownAsync(CannedStripe.PaymentIntent, DateTimeOffset.UtcNow, CancellationToken.None)),
+            ("StartCall + CompleteCall (2 writes)", async () =>
+            {
+                var callId = $"call_{Guid.NewGuid():N}";
+                await ledger.StartCallAsync(new CallStart
+                {
+                    CallId = callId, Who = who, Tool = "issue_refund", Arguments = """{"amount":100}""", Fingerprint = Guid.NewGuid().ToString("N"),
+                    RetryHorizon = DateTimeOffset.UtcNow.AddMinutes(-10), IdempotencyKey = $"kb_{callId}", Hold = new MoneyAmount(100, usd),
+                    Budgets = role.Budgets, Object = CannedStripe.PaymentIntent,
+                }, CancellationToken.None);
+                await ledger.CompleteCallAsync(new CallCompletion
+                {
+                    CallId = callId, Outcome = AuditOutcomes.Allowed, MovedMinor = 100, Currency = "usd", DurationMs = 1, Result = """{"id":"re_1"}""",
+                }, CancellationToken.None);
+            }),
+            ("audit write of a refusal (RecordDenial)", () => ledger.RecordDenialAsync(
+                new DeniedCall($"call_{Guid.NewGuid():N}", who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None)),
+            ("whole pipeline, instant tool", () => BenchWorld.Expect(pipeline.RunAsync("refund-bot", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false)),
+        };
+
+        var table = new Table($"breakdown: one allowed refund, step by step (one caller, empty ledger, {iterations} calls per step)");
+        foreach (var (name, run) in steps)
+        {
+            for (var i = 0; i < Math.Min(iterations, 200); i++)
+            {
+                await run();
+            }
+
+            var samples = new List<double>(iterations);
+            for (var i = 0; i < iterations; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                await run();
+                samples.Add(Stats.Ms(Stopwatch.GetTimestamp() - t) * 1000);
+            }
+            table.Add($"{name} [us]", Stats.F(Stats.Median(samples), 1), Stats.F(Stats.Percentile(samples, 99), 1), "-", "-", null);
+        }
+
+        table.Print();
+    }
+}

@@ -1,0 +1,74 @@
+using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Ledger.Storage;
+using Keybrake.Mcp.Tests.TestServices;
+
+namespace Keybrake.Mcp.Tests.Ledger;
+
+/// <summary>The ledger's writer: writes that arrive while a transaction runs share the next one, each still all-or-nothing.</summary>
+public sealed class GroupCommitTests
+{
+    private const string Insert = "INSERT INTO revocation (scope, revoked_at_ms) VALUES (@scope, 0)";
+
+    private static Func<Microsoft.Data.Sqlite.SqliteConnection, int> Revoke(string scope) => c => c.Exec(null, Insert, ("@scope", scope));
+
+    [Fact]
+    public async Task Writes_queued_behind_a_running_transaction_commit_after_it_and_a_failing_one_is_rolled_back_alone()
+    {
+        using var dir = new TempDirectory();
+        using var database = new SqliteDatabase(dir.File("keybrake.db"));
+        await database.InitializeAsync(CancellationToken.None);
+
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var first = Task.Run(() => database.WriteAsync(c =>
+        {
+            running.Set();
+            release.Wait();
+            return Revoke("agent:first")(c);
+        }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+
+        var queued = new[] { "agent:a", "agent:b" }.Select(s => database.WriteAsync(Revoke(s), CancellationToken.None)).ToList();
+        var failing = database.WriteAsync<int>(c =>
+        {
+            Revoke("agent:bad")(c);
+            throw new InvalidOperationException("this write fails after its insert");
+        }, CancellationToken.None);
+        queued.Add(database.WriteAsync(Revoke("agent:c"), CancellationToken.None));
+        Assert.All(queued, t => Assert.False(t.IsCompleted)); // waiting for the running transaction, not run beside it
+
+        release.Set();
+        await first;
+        Assert.All(await Task.WhenAll(queued), rows => Assert.Equal(1, rows));
+        Assert.Equal("this write fails after its insert", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);
+
+        var scopes = database.Read(c => c.ReadAll(null, "SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0)));
+        Assert.Equal(["agent:a", "agent:b", "agent:c", "agent:first"], scopes);
+    }
+
+    [Fact]
+    public async Task A_cancelled_write_that_has_not_run_changes_nothing()
+    {
+        using var dir = new TempDirectory();
+        using var database = new SqliteDatabase(dir.File("keybrake.db"));
+        await database.InitializeAsync(CancellationToken.None);
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var first = Task.Run(() => database.WriteAsync(c =>
+        {
+            running.Set();
+            release.Wait();
+            return 0;
+        }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+
+        using var cancel = new CancellationTokenSource();
+        var cancelled = database.WriteAsync(Revoke("agent:cancelled"), cancel.Token);
+        await cancel.CancelAsync();
+        release.Set();
+        await first;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(0L, database.Read(c => c.ExecInt64(null, "SELECT COUNT(*) FROM revocation")));
+    }
+}
