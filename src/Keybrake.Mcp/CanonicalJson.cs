@@ -23,6 +23,50 @@ public static class CanonicalJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Writes JSON text canonically: the same output as <see cref="Of"/> of the parsed node, without building nodes.</summary>
+    public static void WriteText(Utf8JsonWriter writer, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        Write(writer, document.RootElement);
+    }
+
+    private static void Write(Utf8JsonWriter writer, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var properties = new List<JsonProperty>();
+                foreach (var property in element.EnumerateObject())
+                {
+                    properties.Add(property);
+                }
+
+                properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                writer.WriteStartObject();
+                foreach (var property in properties)
+                {
+                    writer.WritePropertyName(property.Name);
+                    Write(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    Write(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                // Leaves as a parsed JsonNode writes them (it wraps the same element): numbers keep their text.
+                element.WriteTo(writer);
+                break;
+        }
+    }
+
     private static void Write(Utf8JsonWriter writer, JsonNode? node)
     {
         switch (node)

@@ -333,7 +333,7 @@ public sealed class GovernancePipeline(
             first ??= full;
         }
 
-        if (first is not { } spent || await approvals.HasLiveApprovalAsync(request, ct))
+        if (first is not { } spent || (call.Grant.ApprovalAbove is not null && await approvals.HasLiveApprovalAsync(request, ct)))
         {
             return null;
         }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Keybrake.Mcp.Ledger;
@@ -14,7 +16,50 @@ public static class AuditChainContent
     public static readonly string Genesis = new('0', 64);
 
     /// <summary>The canonical content of a record as it is after a write.</summary>
-    public static string Of(AuditRecord record) => Canonicalize(AuditRecordJson.Fields(record));
+    /// <remarks>
+    /// Equal to <c>Canonicalize(AuditRecordJson.Fields(record))</c>, written field by field in key order instead: this runs
+    /// for every audit write, inside the ledger's write transaction.
+    /// </remarks>
+    public static string Of(AuditRecord r)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("agent", r.Agent);
+            WriteNumber(w, "amount", r.Amount);
+            w.WritePropertyName("arguments");
+            CanonicalJson.WriteText(w, r.Arguments);
+            w.WriteString("call_id", r.CallId);
+            w.WriteString("code", r.Code);
+            w.WriteString("currency", r.Currency?.ToLowerInvariant());
+            WriteNumber(w, "duration_ms", r.DurationMs);
+            w.WriteNumber("id", r.Id);
+            w.WriteString("idempotency_key", r.IdempotencyKey);
+            w.WriteString("message", r.Message);
+            w.WriteString("object", r.Object);
+            w.WriteString("outcome", r.Outcome);
+            w.WriteString("role", r.Role);
+            w.WriteString("stripe_request_id", r.StripeRequestId);
+            w.WriteString("time", AuditRecordJson.Time(r.Time));
+            w.WriteString("tool", r.Tool);
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
 
     /// <summary>Canonical text of any JSON value (see <see cref="CanonicalJson"/>).</summary>
     public static string Canonicalize(JsonNode? node) => CanonicalJson.Of(node);

@@ -11,8 +11,10 @@ namespace Keybrake.Mcp.Ledger;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    // Readers kept open: enough for the concurrent calls of a busy server, few enough that their page caches stay small.
-    private const int KeptReaders = 4;
+    // Reads are synchronous, so no more run at once than the thread pool has threads: keep that many open rather than
+    // open and prepare anew under load. Each keeps a small page cache (the OS caches the file anyway).
+    private const int KeptReaders = 16;
+    private const string ReaderPragmas = "PRAGMA cache_size = -256;";
 
     private readonly string _connectionString;
     private readonly string _createConnectionString;
@@ -52,8 +54,8 @@ public sealed class SqliteDatabase : IDisposable
         builder.Pooling = true;
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         _createConnectionString = builder.ToString();
-        _readers = new ReaderPool(OpenKept, Path, KeptReaders);
-        _writer = new GroupCommitWriter(Path, OpenKept, _writeGate, BusyTimeout, Checkpoint);
+        _readers = new ReaderPool(() => OpenKept(ReaderPragmas), Path, KeptReaders);
+        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0;"), _writeGate, BusyTimeout, Checkpoint);
     }
 
     /// <summary>Absolute path of the database file.</summary>
@@ -85,7 +87,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Runs a write in the next group commit: inside <c>BEGIN IMMEDIATE</c> (run its statements with no transaction object), durable when the task completes.</summary>
     internal Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken ct) => _writer.WriteAsync(write, ct);
 
-    private SqliteConnection OpenKept()
+    private SqliteConnection OpenKept(string extraPragmas)
     {
         if (!File.Exists(Path))
         {
@@ -97,7 +99,7 @@ public sealed class SqliteDatabase : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = _pragmas;
+            command.CommandText = _pragmas + extraPragmas;
             command.ExecuteNonQuery();
             return connection;
         }

@@ -11,6 +11,40 @@ public sealed class AuditChainTests
 {
     private static Task<AuditChainReport> VerifyAsync(PipelineFixture f) => f.Ledger.VerifyChainAsync(CancellationToken.None);
 
+    public static TheoryData<string> Arguments => new()
+    {
+        "{}",
+        """{"payment_intent":"pi_1","amount":100}""",
+        """{"z":1,"a":{"y":[3,2,{"b":null,"a":true}],"x":"\u00e9\u2028<tag> & \"quotes\""},"n":-1.50e3,"m":0.1}""",
+        """{"approval_id":"apr_1","decision":"approve","by":"alice (terminal)","reason":null}""",
+        """{"emoji":"\ud83d\udcb8","ctrl":"\u0001\t\n","big":12345678901234567890}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(Arguments))]
+    public void Sealed_content_is_the_canonical_form_of_the_contract_fields(string arguments)
+    {
+        // The writer seals with a field-by-field fast path; it must equal the canonical JSON of the record's contract
+        // fields byte for byte, or chains sealed before it would no longer verify.
+        foreach (var record in new[]
+        {
+            new AuditRecord
+            {
+                Id = 7, CallId = "call_1", Time = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_123), Agent = "refund-bot",
+                Role = "support-refunds", Tool = "issue_refund", Outcome = "allowed", Amount = 1250, Currency = "USD", Object = "re_1",
+                StripeRequestId = "req_1", IdempotencyKey = "kb_1", DurationMs = 3, Arguments = arguments, Result = """{"id":"re_1"}""",
+            },
+            new AuditRecord
+            {
+                Id = 8, CallId = "call_2", Time = DateTimeOffset.UnixEpoch, Agent = "a\"b", Role = "r", Tool = "t", Outcome = "denied",
+                Code = "budget_exceeded", Message = "refund of 150.00 USD would exceed \u2028 <budget>", Arguments = arguments,
+            },
+        })
+        {
+            Assert.Equal(AuditChainContent.Canonicalize(AuditRecordJson.Fields(record)), AuditChainContent.Of(record));
+        }
+    }
+
     [Fact]
     public async Task A_realistic_log_verifies_and_each_write_is_one_event()
     {

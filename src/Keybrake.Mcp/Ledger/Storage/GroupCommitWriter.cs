@@ -14,6 +14,7 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// A write that throws is rolled back alone: the batch is retried without it. A failed commit fails every write in
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
+/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: <paramref name="checkpoint"/> runs instead.</param>
 internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action checkpoint) : IDisposable
 {
     // A passive checkpoint every so many commits, off the request path (the writer connection never checkpoints itself).
@@ -205,15 +206,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             Drop();
         }
 
-        if (_connection is null)
-        {
-            _connection = open();
-            using var command = _connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_autocheckpoint = 0;";
-            command.ExecuteNonQuery();
-        }
-
-        return _connection;
+        return _connection ??= open();
     }
 
     private void Drop()
