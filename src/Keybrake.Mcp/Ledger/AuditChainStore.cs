@@ -17,13 +17,19 @@ internal static class AuditChainStore
     {
         var row = connection.ReadFirst(tx, $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
             ?? throw new InvalidOperationException($"audit row {callId} is missing");
-        var content = AuditChainContent.Of(row.ToRecord());
+        Append(connection, tx, row.ToRecord(), atMs);
+    }
+
+    /// <summary>Seals a row from the values just written to it (with its id), without reading it back.</summary>
+    public static void Append(SqliteConnection connection, IDbTransaction? tx, AuditRecord written, long atMs)
+    {
+        var content = AuditChainContent.Of(written);
         // Only the newest event is read: appending costs the same on a chain of any length.
         var last = connection.ReadFirst(tx, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
         var prevHash = last?.Hash ?? AuditChainContent.Genesis;
         connection.Exec(tx,
             "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
-            ("@seq", (last?.Seq ?? 0) + 1), ("@callId", callId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash),
+            ("@seq", (last?.Seq ?? 0) + 1), ("@callId", written.CallId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash),
             ("@hash", AuditChainContent.Hash(prevHash, content)));
     }
 

@@ -131,5 +131,15 @@ internal static class LedgerSchema
         """
         CREATE INDEX ix_audit_unknown ON audit (at_ms) WHERE outcome = 'unknown';
         """,
+        // Every index is pages written on every call. Spend rows are read by call id, and by role only while held (usage
+        // is summed from buckets); refusals carry no fingerprint, so they stay out of the retry index.
+        """
+        DROP INDEX ix_spend_role;
+        DROP INDEX ix_spend_agent;
+        DROP INDEX ix_spend_state;
+        CREATE INDEX ix_spend_held ON spend (role, currency) WHERE state = 'held';
+        DROP INDEX ix_audit_fingerprint;
+        CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms) WHERE fingerprint IS NOT NULL;
+        """,
     ];
 }

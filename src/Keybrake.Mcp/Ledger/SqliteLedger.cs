@@ -130,13 +130,19 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Hold(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
         }
 
-        connection.Exec(tx,
+        var written = new AuditRecord
+        {
+            Id = 0, CallId = start.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = start.Who.Agent, Role = start.Who.Role, Tool = start.Tool,
+            Outcome = AuditOutcomes.Unknown, Currency = start.Hold?.Currency.Code, Object = start.Object, IdempotencyKey = start.IdempotencyKey,
+            Arguments = start.Arguments,
+        };
+        var id = connection.ExecInt64(tx,
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint) " +
-            "VALUES (@callId, @now, @agent, @role, @tool, 'unknown', NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint)",
-            ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
-            ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
-            ("@arguments", start.Arguments), ("@fingerprint", start.Fingerprint));
-        AuditChainStore.Append(connection, tx, start.CallId, now);
+            "VALUES (@callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint) RETURNING id",
+            ("@callId", written.CallId), ("@now", now), ("@agent", written.Agent), ("@role", written.Role), ("@tool", written.Tool),
+            ("@outcome", written.Outcome), ("@currency", written.Currency), ("@object", written.Object), ("@idempotencyKey", written.IdempotencyKey),
+            ("@arguments", written.Arguments), ("@fingerprint", start.Fingerprint));
+        AuditChainStore.Append(connection, tx, written with { Id = id }, now);
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
@@ -164,7 +170,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     private static AuditRecord? FindEarlier(SqliteConnection connection, SqliteTransaction? tx, string fingerprint, DateTimeOffset horizon) =>
         connection.ReadFirst(tx,
             $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
-            "AND outcome IN ('allowed', 'unknown') ORDER BY id DESC LIMIT 1",
+            "AND outcome IN ('allowed', 'unknown') ORDER BY at_ms DESC, id DESC LIMIT 1",
             AuditRow.Read, ("@fingerprint", fingerprint), ("@horizon", horizon.ToUnixTimeMilliseconds()))?.ToRecord();
 
     public Task CompleteCallAsync(CallCompletion c, CancellationToken ct)
@@ -209,10 +215,10 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
     {
         // Two statements, not one with "(@o IS NULL OR object = @o)": that form keeps SQLite off both indexes and made
-        // this per-call lookup scan the whole audit log.
+        // this per-call lookup scan the whole audit log. Ordered as the indexes are (time, then id), so no sort and no scan.
         var before = startedBefore.ToUnixTimeMilliseconds();
         var rows = database.Read(c => stripeObject is null
-            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
+            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY at_ms, id",
                 AuditRow.Read, ("@before", before))
             : c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
                 AuditRow.Read, ("@object", stripeObject), ("@before", before)));
@@ -225,13 +231,18 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
         return database.WriteAsync(connection =>
         {
-            const SqliteTransaction? tx = null;
-            connection.Exec(tx,
+            var written = new AuditRecord
+            {
+                Id = 0, CallId = d.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = d.Who.Agent, Role = d.Who.Role, Tool = d.Tool,
+                Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = d.Arguments, Result = d.Result,
+            };
+            var id = connection.ExecInt64(null,
                 "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
-                "VALUES (@callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0)",
-                ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool), ("@outcome", d.Outcome),
-                ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result));
-            AuditChainStore.Append(connection, tx, d.CallId, now);
+                "VALUES (@callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, @durationMs) RETURNING id",
+                ("@callId", written.CallId), ("@now", now), ("@agent", written.Agent), ("@role", written.Role), ("@tool", written.Tool),
+                ("@outcome", written.Outcome), ("@code", written.Code), ("@message", written.Message), ("@arguments", written.Arguments),
+                ("@result", written.Result), ("@durationMs", written.DurationMs));
+            AuditChainStore.Append(connection, null, written with { Id = id }, now);
             return true;
         }, ct);
     }
@@ -310,8 +321,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var used = UsageBuckets.Sum(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    // "+role" keeps SQLite on the state index: held rows are few, the role's settled rows are many.
-                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND +role = @Role AND currency = @Currency " +
+                    // Held rows are few and have their own index; the role's settled rows are many.
+                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND role = @Role AND currency = @Currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
                     new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
                     cancellationToken: ct));
