@@ -16,6 +16,12 @@ var scenarios = new Dictionary<string, Func<Task>>
     ["breakdown"] = () => BreakdownScenario.RunAsync(quick ? 1000 : 5000),
 };
 
+if (scenario == "loop")
+{
+    await LoopScenario.RunAsync(args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "revoked", quick ? 3 : 10);
+    return 0;
+}
+
 if (scenario == "micro")
 {
     MicroBenchmarks.Run(args.Skip(1).ToArray());

@@ -57,13 +57,15 @@ public static class ThroughputScenario
         }
 
         var rates = cases.Select(_ => new List<double>()).ToArray();
+        var cpus = cases.Select(_ => new List<double>()).ToArray();
         var latencies = cases.Select(_ => new List<double>()).ToArray();
         for (var run = 0; run < runs; run++)
         {
             for (var k = 0; k < cases.Length; k++)
             {
-                var (rate, lat) = await Measure(cases[k].Call, seconds);
+                var (rate, cpu, lat) = await Measure(cases[k].Call, seconds);
                 rates[k].Add(rate);
+                cpus[k].Add(cpu);
                 latencies[k].AddRange(lat);
             }
         }
@@ -73,7 +75,10 @@ public static class ThroughputScenario
         for (var k = 0; k < cases.Length; k++)
         {
             var rate = Stats.Median(rates[k]);
-            table.Add($"{cases[k].Name} [calls/s; latency ms]", $"{rate:N0}/s ({Stats.F(Stats.Median(latencies[k]), 2)} ms)",
+            // CPU time per call does not depend on what else the machine runs: the rate both cores could sustain.
+            var cpu = Stats.Median(cpus[k]);
+            table.Add($"{cases[k].Name} [calls/s (CPU per call -> calls/s {Environment.ProcessorCount} cores allow); latency ms]",
+                $"{rate:N0}/s ({Stats.F(cpu, 0)} us CPU -> {Environment.ProcessorCount * 1e6 / cpu:N0}/s; {Stats.F(Stats.Median(latencies[k]), 2)} ms)",
                 $"{Stats.F(Stats.Percentile(latencies[k], 99), 2)} ms", $"{rate / baseRate:F2}x", cases[k].Target, cases[k].Min > 0 ? rate >= cases[k].Min : null);
         }
 
@@ -114,10 +119,11 @@ public static class ThroughputScenario
         table.Print();
     }
 
-    private static async Task<(double Rate, List<double> Latencies)> Measure(Func<int, Task> call, double seconds)
+    private static async Task<(double Rate, double CpuMicrosPerCall, List<double> Latencies)> Measure(Func<int, Task> call, double seconds)
     {
         var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var perCaller = new List<double>[BenchWorld.Callers];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, BenchWorld.Callers).Select(c => Task.Run(async () =>
         {
@@ -130,7 +136,8 @@ public static class ThroughputScenario
             }
         })));
         var elapsed = Stats.Ms(Stopwatch.GetTimestamp() - started) / 1000;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
         var all = perCaller.SelectMany(s => s).ToList();
-        return (all.Count / elapsed, all);
+        return (all.Count / elapsed, cpu / all.Count, all);
     }
 }

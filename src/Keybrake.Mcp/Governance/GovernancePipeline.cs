@@ -69,7 +69,7 @@ public sealed class GovernancePipeline(
         }
 
         var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);
-        var request = operation.Effect == ToolEffect.Read ? null : RequestIdentity.For(agent, toolName, arguments);
+        var request = operation.Effect == ToolEffect.Read ? null : RequestIdentity.For(agent, toolName, arguments, argumentsJson);
         try
         {
             // A retry of a request that moved money (or may have) is answered from the ledger, before anything
@@ -263,8 +263,14 @@ public sealed class GovernancePipeline(
                 }
 
                 response = new ToolResponse(false, structured);
-                var stored = (JsonObject)structured.DeepClone();
-                stored["replayed"] = false;
+                // What a later retry is answered with: this answer, as first given.
+                var stored = structured;
+                if (replayed)
+                {
+                    stored = (JsonObject)structured.DeepClone();
+                    stored["replayed"] = false;
+                }
+
                 completion = new CallCompletion
                 {
                     CallId = callId, Outcome = AuditOutcomes.Allowed, MovedMinor = ok.Moved?.Minor,

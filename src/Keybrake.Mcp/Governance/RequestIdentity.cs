@@ -13,12 +13,11 @@ public sealed record RequestIdentity(string Fingerprint, bool HasRequestId)
     /// <summary>Without a <c>request_id</c>, identical calls this close together are retries of one request.</summary>
     public static readonly TimeSpan ImplicitRetryWindow = TimeSpan.FromMinutes(10);
 
-    public static RequestIdentity For(string agent, string tool, JsonObject arguments)
-    {
-        var canonical = Canonical(arguments);
-        var fingerprint = Hash($"{agent}\n{tool}\n{canonical}");
-        return new RequestIdentity(fingerprint, arguments.ContainsKey("request_id"));
-    }
+    public static RequestIdentity For(string agent, string tool, JsonObject arguments) => For(agent, tool, arguments, Canonical(arguments));
+
+    /// <param name="canonicalArguments">The arguments as <see cref="CanonicalJson"/> already wrote them.</param>
+    public static RequestIdentity For(string agent, string tool, JsonObject arguments, string canonicalArguments) =>
+        new(Hash($"{agent}\n{tool}\n{canonicalArguments}"), arguments.ContainsKey("request_id"));
 
     /// <summary>
     /// The Stripe idempotency key of a new attempt. With a <c>request_id</c> it is a pure function of the request, so even

@@ -132,7 +132,8 @@ internal static class LedgerSchema
         CREATE INDEX ix_audit_unknown ON audit (at_ms) WHERE outcome = 'unknown';
         """,
         // Every index is pages written on every call. Spend rows are read by call id, and by role only while held (usage
-        // is summed from buckets); refusals carry no fingerprint, so they stay out of the retry index.
+        // is summed from buckets); refusals carry no fingerprint, so they stay out of the retry index; objects are looked
+        // up only for calls whose outcome is unknown.
         """
         DROP INDEX ix_spend_role;
         DROP INDEX ix_spend_agent;
@@ -140,6 +141,8 @@ internal static class LedgerSchema
         CREATE INDEX ix_spend_held ON spend (role, currency) WHERE state = 'held';
         DROP INDEX ix_audit_fingerprint;
         CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms) WHERE fingerprint IS NOT NULL;
+        DROP INDEX ix_audit_object_outcome;
+        CREATE INDEX ix_audit_unknown_object ON audit (object) WHERE outcome = 'unknown';
         """,
     ];
 }

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using Keybrake.Mcp.Governance;
+
+namespace Keybrake.Mcp.Bench;
+
+/// <summary>
+/// One kind of call in a loop from one caller, for a profiler to attach to (<c>dotnet-trace collect -- ... loop revoked</c>):
+/// <c>allowed</c> (instant tool), <c>revoked</c>, <c>broke</c> (budget spent). Prints calls/s; judges nothing.
+/// </summary>
+public static class LoopScenario
+{
+    public static async Task RunAsync(string kind, double seconds)
+    {
+        await using var stripe = await CannedStripe.StartAsync();
+        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "loop");
+        var pipeline = world.PipelineOver(new InstantRefund());
+        await world.Ledger.RevokeAsync("role:gone", "bench", CancellationToken.None);
+        await BenchWorld.Expect(world.Pipeline.RunAsync("broke-0", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false);
+        var (agent, error) = kind switch
+        {
+            "revoked" => ("gone-0", true),
+            "broke" => ("broke-0", true),
+            _ => ("bench-0", false),
+        };
+
+        var calls = 0;
+        var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < stop)
+        {
+            await BenchWorld.Expect(pipeline.RunAsync(agent, "issue_refund", BenchWorld.Refund(), CancellationToken.None), error);
+            calls++;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine($"loop {kind}: {calls / elapsed:N0} calls/s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / calls:N0} us CPU per call");
+    }
+}
