@@ -50,7 +50,10 @@ public static class AuditCommand
             var from = DurationText.TryParse(parse.GetValue(since)) is { } window ? DateTimeOffset.UtcNow - window : (DateTimeOffset?)null;
             var to = DurationText.TryParse(parse.GetValue(until)) is { } ago ? DateTimeOffset.UtcNow - ago : (DateTimeOffset?)null;
             var records = await ledger.ReadAuditAsync(
-                new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit)) { Tool = parse.GetValue(tool), Outcome = parse.GetValue(outcome), Until = to }, ct);
+                new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit))
+                {
+                    Tool = parse.GetValue(tool), Outcome = parse.GetValue(outcome), Until = to, WithHashes = parse.GetValue(json),
+                }, ct);
             if (parse.GetValue(csv))
             {
                 AuditCsv.Write(cli.Out, records);

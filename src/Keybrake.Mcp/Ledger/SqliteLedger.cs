@@ -247,20 +247,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }, ct);
     }
 
-    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
+    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            $"SELECT * FROM (SELECT {AuditRow.Columns}, {AuditRow.HashColumn} FROM audit WHERE (@Agent IS NULL OR agent = @Agent) AND at_ms >= @since " +
-            "AND at_ms < @until AND (@Tool IS NULL OR tool = @Tool) AND (@Outcome IS NULL OR outcome = @Outcome) " +
+        var columns = query.WithHashes ? $"{AuditRow.Columns}, {AuditRow.HashColumn}" : AuditRow.Columns;
+        var rows = database.Read(c => c.ReadAll(null,
+            $"SELECT * FROM (SELECT {columns} FROM audit WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since " +
+            "AND at_ms < @until AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome) " +
             "ORDER BY id DESC LIMIT @limit) ORDER BY Id",
-            new
-            {
-                query.Agent, query.Tool, query.Outcome, since = query.Since?.ToUnixTimeMilliseconds() ?? 0,
-                until = query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue, limit = query.Limit ?? -1,
-            },
-            cancellationToken: ct));
-        return rows.Select(r => r.ToRecord()).ToList();
+            AuditRow.Read,
+            ("@agent", query.Agent), ("@since", query.Since?.ToUnixTimeMilliseconds() ?? 0), ("@until", query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue),
+            ("@tool", query.Tool), ("@outcome", query.Outcome), ("@limit", query.Limit ?? -1)));
+        return Task.FromResult<IReadOnlyList<AuditRecord>>(rows.ConvertAll(r => r.ToRecord()));
     }
 
     public async Task<AuditChainReport> VerifyChainAsync(CancellationToken ct)
