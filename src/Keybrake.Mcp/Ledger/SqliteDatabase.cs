@@ -54,8 +54,8 @@ public sealed class SqliteDatabase : IDisposable
         builder.Pooling = true;
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         _createConnectionString = builder.ToString();
-        _readers = new ReaderPool(() => OpenKept(ReaderPragmas), Path, KeptReaders);
-        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0;"), _writeGate, BusyTimeout, Checkpoint);
+        _readers = new ReaderPool(() => OpenKept(ReaderPragmas), KeptReaders);
+        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0;"), _writeGate, BusyTimeout, Checkpoint, _readers.Clear);
     }
 
     /// <summary>Absolute path of the database file.</summary>

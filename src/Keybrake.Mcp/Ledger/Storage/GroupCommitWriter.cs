@@ -15,7 +15,8 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
 /// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: <paramref name="checkpoint"/> runs instead.</param>
-internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action checkpoint) : IDisposable
+/// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
+internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action checkpoint, Action moved) : IDisposable
 {
     // A passive checkpoint every so many commits, off the request path (the writer connection never checkpoints itself).
     private const int CommitsPerCheckpoint = 256;
@@ -204,6 +205,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             // Deleted or replaced under us: reopen by path, which fails on a missing or foreign file.
             Drop();
+            moved();
         }
 
         return _connection ??= open();

@@ -17,27 +17,25 @@ internal static class MovedFileCheck
     /// <summary>True when the file the connection writes is no longer the file at <paramref name="path"/>.</summary>
     public static bool Moved(SqliteConnection connection, string path)
     {
-        if (!File.Exists(path))
+        if (!_unsupported && connection.Handle is { } handle)
         {
-            return true;
+            try
+            {
+                // SQLite stats the path and compares it with the open file: deleted, renamed or replaced all count.
+                var moved = 0;
+                if (sqlite3_file_control(handle.DangerousGetHandle(), Main, HasMoved, ref moved) == 0)
+                {
+                    return moved != 0;
+                }
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Another SQLite build: fall back to the existence check alone.
+                _unsupported = true;
+            }
         }
 
-        if (_unsupported || connection.Handle is not { } handle)
-        {
-            return false;
-        }
-
-        try
-        {
-            var moved = 0;
-            return sqlite3_file_control(handle.DangerousGetHandle(), Main, HasMoved, ref moved) == 0 && moved != 0;
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // Another SQLite build: fall back to the existence check alone.
-            _unsupported = true;
-            return false;
-        }
+        return !File.Exists(path);
     }
 
     // The SQLite library Microsoft.Data.Sqlite already loaded (SQLitePCLRaw's e_sqlite3 bundle).

@@ -7,13 +7,13 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// Open connections for the ledger's reads, set up once (PRAGMAs, prepared statements) and reused: the per-call
 /// lookups (revocation, retry, unknown outcomes, budget room) then cost a statement each, not a connection open.
 /// </summary>
-internal sealed class ReaderPool(Func<SqliteConnection> open, string path, int keep) : IDisposable
+internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDisposable
 {
     private readonly ConcurrentBag<SqliteConnection> _idle = [];
     private int _generation;
     private bool _disposed;
 
-    /// <summary>Runs <paramref name="read"/> on a pooled connection; throws when the ledger file is gone or replaced.</summary>
+    /// <summary>Runs <paramref name="read"/> on a pooled connection.</summary>
     public T Read<T>(Func<SqliteConnection, T> read)
     {
         var generation = Volatile.Read(ref _generation);
@@ -42,22 +42,9 @@ internal sealed class ReaderPool(Func<SqliteConnection> open, string path, int k
         }
     }
 
-    private SqliteConnection Rent()
-    {
-        while (_idle.TryTake(out var connection))
-        {
-            if (!MovedFileCheck.Moved(connection, path))
-            {
-                return connection;
-            }
-
-            connection.Dispose();
-            Clear();
-            throw new IOException($"the ledger file {path} was deleted or replaced while the server was running");
-        }
-
-        return open();
-    }
+    // No moved-file check per read: every call writes before it reaches Stripe, and the writer checks the file before
+    // each transaction and clears this pool when it moved.
+    private SqliteConnection Rent() => _idle.TryTake(out var connection) ? connection : open();
 
     private void Return(SqliteConnection connection, int generation)
     {
