@@ -88,7 +88,7 @@ public sealed class BenchWorld : IAsyncDisposable
         var registry = new ToolRegistry([operation]);
         return new GovernancePipeline(registry, manifests, new IdentifyAgentCheck(manifests, ledger), ledger,
             new ApprovalGate(new SqliteApprovals(Database, TimeProvider.System)), new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance),
-            new Reconciler(ledger, registry, manifests, TimeProvider.System, NullLogger<Reconciler>.Instance), TimeProvider.System,
+            new Reconciler(ledger, registry, manifests, TimeProvider.System, NullLogger<Reconciler>.Instance), new SpentBudgetHints(), TimeProvider.System,
             NullLogger<GovernancePipeline>.Instance);
     }
 

@@ -71,6 +71,7 @@ public static class KeybrakeServices
                 ? TimeSpan.FromSeconds(seconds)
                 : Reconciler.DefaultGrace,
         });
+        services.AddSingleton<SpentBudgetHints>();
         services.AddSingleton<GovernancePipeline>();
         services.AddSingleton<Mcp.LiveToolSets>();
         if (options.ManifestsDirectory is { } directory)

@@ -19,6 +19,7 @@ public sealed class GovernancePipeline(
     ApprovalGate approvals,
     ShadowRecorder shadows,
     Reconciler reconciler,
+    SpentBudgetHints spentHints,
     TimeProvider time,
     ILogger<GovernancePipeline> logger)
 {
@@ -314,14 +315,15 @@ public sealed class GovernancePipeline(
     }
 
     /// <summary>
-    /// A budget refusal known before the amount is: in every currency the call could move (the tool's maxAmount
+    /// For an agent last refused for a spent budget (<see cref="SpentBudgetHints"/>), a budget refusal known before the amount is: in every currency the call could move (the tool's maxAmount
     /// currency, else the budgets' ones; others are refused by the amount check), some budget lacks room for the least
     /// it moves. A request with a live approval is left to the approval gate, whose hold it may use.
     /// </summary>
     private async Task<Denial?> SpentBudgetAsync(IToolOperation operation, ToolInvocation call, CallIdentity identity, RequestIdentity? request, CancellationToken ct)
     {
         var budgets = call.Role.Budgets;
-        if (request is null || operation.Effect != ToolEffect.MovesMoney || budgets.IsEmpty || operation.LeastMoved(call) is not { } least)
+        if (request is null || operation.Effect != ToolEffect.MovesMoney || budgets.IsEmpty || !spentHints.Suspected(identity)
+            || operation.LeastMoved(call) is not { } least)
         {
             return null;
         }
@@ -333,6 +335,7 @@ public sealed class GovernancePipeline(
             var inCurrency = budgets.Where(b => b.Limit.Currency == currency).ToList();
             if (inCurrency.Count == 0 || await ledger.FindBudgetWithoutRoomAsync(identity, inCurrency, least, ct) is not { } full)
             {
+                spentHints.HasRoom(identity);
                 return null;
             }
 
@@ -380,6 +383,11 @@ public sealed class GovernancePipeline(
         catch (Exception ex) when (IsLedgerFailure(ex))
         {
             logger.LogError(ex, "Could not audit a refusal ({Code}) of {Tool} for {Agent}", denial.Code, tool, who.Agent);
+        }
+
+        if (denial.Code == DenialCodes.BudgetExceeded)
+        {
+            spentHints.Spent(who);
         }
 
         logger.LogInformation("Refused {Tool} for {Agent}: {Code}", tool, who.Agent, denial.Code);

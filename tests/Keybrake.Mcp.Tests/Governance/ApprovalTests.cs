@@ -50,6 +50,8 @@ public sealed class ApprovalTests
         // The pending approval's hold is the whole budget; asking again still reports the approval, not a spent budget.
         Assert.Equal("approval_required", (await f.CallAsync("refund-bot", Refund(15000, "t1"))).Code());
         Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(100, "other"))).Code());
+        Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(100, "other-2"))).Code()); // now refused early
+        Assert.Equal("approval_required", (await f.CallAsync("refund-bot", Refund(15000, "t1"))).Code());
 
         var approvalId = held.Structured["error"]!["approval_id"]!.GetValue<string>();
         Assert.NotNull(await f.Approvals.DecideAsync(approvalId, true, "alice", null, TimeSpan.FromMinutes(15), CancellationToken.None));

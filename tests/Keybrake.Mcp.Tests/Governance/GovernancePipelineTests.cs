@@ -139,7 +139,7 @@ public sealed class GovernancePipelineTests
     }
 
     [Fact]
-    public async Task A_spent_budget_refuses_before_resolving_the_call_and_names_the_numbers()
+    public async Task Once_refused_for_a_spent_budget_an_agent_is_refused_before_resolving_and_told_the_numbers()
     {
         using var f = new PipelineFixture(Roles.Refunds());
         f.Operation.Least = call => JsonNumbers.TryGetInt64(call.Arguments["amount"], out var amount) ? amount : 1;
@@ -148,19 +148,22 @@ public sealed class GovernancePipelineTests
             Assert.False((await f.CallAsync("refund-bot", Refund(amount, id))).IsError);
         }
 
-        Assert.Equal(3, f.Operation.Resolutions);
-        var refused = await f.CallAsync("refund-bot", Refund(5001, "d"));
+        // The first refusal reads the amount as usual; it also marks the agent's budget as spent.
+        Assert.Equal("budget_exceeded", (await f.CallAsync("refund-bot", Refund(5001, "d"))).Code());
+        Assert.Equal(4, f.Operation.Resolutions);
+
+        var refused = await f.CallAsync("refund-bot", Refund(5001, "e"));
         Assert.Equal("budget_exceeded", refused.Code());
         Assert.Equal("issue_refund would exceed the agent's day budget: 450.00 of 500.00 USD used, 50.00 left, and this call moves at least 50.01",
             refused.Message());
         Assert.Equal((50000L, 45000L, 5000L), (refused.Structured["error"]!["limit"]!.GetValue<long>(),
             refused.Structured["error"]!["used"]!.GetValue<long>(), refused.Structured["error"]!["remaining"]!.GetValue<long>()));
-        Assert.Equal(3, f.Operation.Resolutions); // refused on the ledger's numbers alone: nothing was read from Stripe
+        Assert.Equal(4, f.Operation.Resolutions); // refused on the ledger's numbers alone: nothing was read from Stripe
         Assert.Contains(await f.AuditAsync(), r => r.Outcome == "denied" && r.Code == "budget_exceeded" && r.Message == refused.Message());
 
         // What still fits goes through the whole pipeline as before.
-        Assert.False((await f.CallAsync("refund-bot", Refund(5000, "e"))).IsError);
-        Assert.Equal(4, f.Operation.Resolutions);
+        Assert.False((await f.CallAsync("refund-bot", Refund(5000, "f"))).IsError);
+        Assert.Equal(5, f.Operation.Resolutions);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class PipelineFixture : IDisposable
     /// <summary>The same pipeline over another ledger (e.g. one whose database is locked).</summary>
     public GovernancePipeline PipelineOver(ILedger ledger) => new(
         new ToolRegistry([Operation]), Manifests, new IdentifyAgentCheck(Manifests, ledger), ledger, new ApprovalGate(Approvals),
-        new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance), Reconciler, Clock, NullLogger<GovernancePipeline>.Instance);
+        new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance), Reconciler, new SpentBudgetHints(), Clock, NullLogger<GovernancePipeline>.Instance);
 
     public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null, IApprovalPrompt? prompt = null) =>
         Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None, prompt);
