@@ -133,7 +133,7 @@ internal static class LedgerSchema
         """,
         // Every index is pages written on every call. Spend rows are read by call id, and by role only while held (usage
         // is summed from buckets); refusals carry no fingerprint, so they stay out of the retry index; objects are looked
-        // up only for calls whose outcome is unknown.
+        // up only for calls whose outcome is unknown. Buckets are only ever found by their key: one b-tree, not two.
         """
         DROP INDEX ix_spend_role;
         DROP INDEX ix_spend_agent;
@@ -143,6 +143,18 @@ internal static class LedgerSchema
         CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms) WHERE fingerprint IS NOT NULL;
         DROP INDEX ix_audit_object_outcome;
         CREATE INDEX ix_audit_unknown_object ON audit (object) WHERE outcome = 'unknown';
+        CREATE TABLE usage_bucket_by_key (
+            scope          TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            currency       TEXT NOT NULL,
+            granularity_ms INTEGER NOT NULL,
+            bucket_ms      INTEGER NOT NULL,
+            amount         INTEGER NOT NULL,
+            PRIMARY KEY (scope, kind, currency, granularity_ms, bucket_ms)
+        ) WITHOUT ROWID;
+        INSERT INTO usage_bucket_by_key SELECT scope, kind, currency, granularity_ms, bucket_ms, amount FROM usage_bucket;
+        DROP TABLE usage_bucket;
+        ALTER TABLE usage_bucket_by_key RENAME TO usage_bucket;
         """,
     ];
 }
