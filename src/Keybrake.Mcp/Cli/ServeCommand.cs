@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Server;
+using System.Runtime.InteropServices;
 
 namespace Keybrake.Mcp.Cli;
 
@@ -20,6 +21,9 @@ namespace Keybrake.Mcp.Cli;
 /// </summary>
 public static class ServeCommand
 {
+    // When a stdio client never asks for tools/list, the start-up checks run anyway after this.
+    private static readonly TimeSpan ChecksDelay = TimeSpan.FromSeconds(1);
+
     public static Command Create(Func<ParseResult, CliContext> context)
     {
         var agent = new Option<string?>("--agent") { Description = "Serve this agent over stdio (one process per agent)." };
@@ -79,30 +83,69 @@ public static class ServeCommand
             return ExitCodes.CheckFailed;
         }
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        ConfigureLogging(builder.Logging, cli);
-        builder.Services.AddKeybrake(manifests, options);
-        builder.Services.AddSingleton<ICallerResolver>(new FixedCaller(name));
-        builder.Services.AddRoleTools(role);
-        builder.Services
-            .AddMcpServer(o =>
-            {
-                o.ServerInfo = McpServerSetup.ServerInfo;
-                o.ServerInstructions = McpServerSetup.Instructions;
-            })
-            .WithStdioServerTransport();
-
-        using var host = builder.Build();
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("keybrake");
-        if (host.Services.GetRequiredService<IOptions<McpServerOptions>>().Value.ToolCollection is { } tools)
+        // No generic host over stdio: one client, one session, nothing to configure from files. The host's
+        // configuration, lifetime and hosted-service machinery cost start-up time an MCP client waits through.
+        var services = new ServiceCollection();
+        services.AddLogging(logging => ConfigureLogging(logging, cli));
+        services.AddKeybrake(manifests, options);
+        services.AddSingleton<ICallerResolver>(new FixedCaller(name));
+        services.AddRoleTools(role);
+        services.AddMcpServer(o =>
         {
-            host.Services.GetRequiredService<LiveToolSets>().Register(name, tools);
+            o.ServerInfo = McpServerSetup.ServerInfo;
+            o.ServerInstructions = McpServerSetup.Instructions;
+        });
+
+        await using var provider = services.BuildServiceProvider();
+        var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("keybrake");
+        var serverOptions = provider.GetRequiredService<IOptions<McpServerOptions>>().Value;
+        if (serverOptions.ToolCollection is { } tools)
+        {
+            provider.GetRequiredService<LiveToolSets>().Register(name, tools);
         }
 
-        WarnAboutMissingTools(logger, role, host.Services.GetRequiredService<ToolRegistry>());
+        WarnAboutMissingTools(logger, role, provider.GetRequiredService<ToolRegistry>());
         logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.DatabasePath);
-        var probe = StartupChecksAsync(host.Services, logger, [role], ct);
-        await host.RunAsync(ct);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
+        var background = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in background)
+        {
+            await service.StartAsync(stop.Token);
+        }
+
+        // The start-up checks only log, and a client waits for its first tools/list: let that go first.
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        serverOptions.Filters.Request.ListToolsFilters.Add(next => async (request, token) =>
+        {
+            var result = await next(request, token);
+            listed.TrySetResult();
+            return result;
+        });
+        var probe = StartupChecksAsync(provider, logger, [role], Task.WhenAny(listed.Task, Task.Delay(ChecksDelay, stop.Token)), stop.Token);
+        await using (var server = McpServer.Create(new StdioServerTransport(serverOptions, loggerFactory), serverOptions, loggerFactory, provider))
+        {
+            try
+            {
+                await server.RunAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        await stop.CancelAsync();
+        for (var i = background.Count - 1; i >= 0; i--)
+        {
+            await background[i].StopAsync(CancellationToken.None);
+        }
+
         await probe;
         return ExitCodes.Success;
     }
@@ -141,7 +184,7 @@ public static class ServeCommand
 
         await app.StartAsync(ct);
         logger.LogInformation("Serving {Count} role(s) over Streamable HTTP at {Urls}/mcp; ledger {Db}", served.Count, string.Join(", ", app.Urls), cli.DatabasePath);
-        var probe = StartupChecksAsync(app.Services, logger, served, ct);
+        var probe = StartupChecksAsync(app.Services, logger, served, Task.CompletedTask, ct);
         await app.WaitForShutdownAsync(ct);
         await probe;
         return ExitCodes.Success;
@@ -166,9 +209,11 @@ public static class ServeCommand
 
     // In the background: a client's initialize must not wait for Stripe. Checks the keys, then settles calls a
     // previous run left unknown (a crash between Stripe's answer and the ledger's completion).
-    private static Task StartupChecksAsync(IServiceProvider services, ILogger logger, IReadOnlyList<RoleManifest> roles, CancellationToken ct) =>
+    private static Task StartupChecksAsync(IServiceProvider services, ILogger logger, IReadOnlyList<RoleManifest> roles, Task startWhen, CancellationToken ct) =>
         Task.Run(async () =>
         {
+            await startWhen;
+            ct.ThrowIfCancellationRequested();
             var probe = new KeyPermissionProbe(services.GetRequiredService<StripeClients>());
             foreach (var role in roles)
             {
