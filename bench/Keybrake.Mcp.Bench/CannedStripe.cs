@@ -35,7 +35,8 @@ public sealed class CannedStripe : IAsyncDisposable
 
     public static async Task<CannedStripe> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No config reload: its file watcher would watch the working folder, ledger files included, recursively.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var app = builder.Build();

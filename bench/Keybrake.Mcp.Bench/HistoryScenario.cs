@@ -10,7 +10,7 @@ namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// Flat cost as history grows: each ledger operation of a governed call on an empty ledger and on one holding
-/// 1,000,000 audit records (2,000,000 chain events, 1,000,000 spend rows) of which 100,000 are the agent's calls
+/// 1,000,000 audit records (2,000,000 chain events) of which 100,000 are the agent's calls
 /// inside the current day window. Both ledgers are used alternately, in the same run. Then the operator's
 /// <c>audit --since 1h</c> and <c>spend</c> on the large ledger, in-process and as a process.
 /// </summary>
@@ -174,15 +174,13 @@ public static class HistoryScenario
             INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash)
             SELECT id * 2 - 1 + k, call_id, at_ms, arguments || result, lower(hex(randomblob(32))), lower(hex(randomblob(32)))
             FROM audit, (SELECT 0 AS k UNION ALL SELECT 1) ORDER BY id, k;
-            INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms, agent_mask, role_mask)
-            SELECT call_id, agent, role, 'usd', 100, 'settled', at_ms, 4, 4 FROM audit;
             """, transaction: tx, commandTimeout: 0);
         // The buckets the server keeps (older ones are pruned): hourly spend for the day budgets, per-second call counts for the minute rate limit.
         await connection.ExecuteAsync($"""
             INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount)
-            SELECT 'agent:' || agent, 'spend', 'usd', 3600000, at_ms / 3600000 * 3600000, SUM(amount_minor) FROM spend WHERE at_ms >= {now - 32 * day} GROUP BY 1, 5;
+            SELECT 'agent:' || agent, 'spend', 'usd', 3600000, at_ms / 3600000 * 3600000, SUM(amount) FROM audit WHERE at_ms >= {now - 32 * day} GROUP BY 1, 5;
             INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount)
-            SELECT 'role:' || role, 'spend', 'usd', 3600000, at_ms / 3600000 * 3600000, SUM(amount_minor) FROM spend WHERE at_ms >= {now - 32 * day} GROUP BY 1, 5;
+            SELECT 'role:' || role, 'spend', 'usd', 3600000, at_ms / 3600000 * 3600000, SUM(amount) FROM audit WHERE at_ms >= {now - 32 * day} GROUP BY 1, 5;
             INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount)
             SELECT 'agent:' || agent, 'calls', '', 1000, at_ms / 1000 * 1000, COUNT(*) FROM audit WHERE at_ms >= {now - 180_000} GROUP BY 1, 5;
             """, transaction: tx, commandTimeout: 0);

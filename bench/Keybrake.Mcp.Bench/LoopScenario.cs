@@ -5,7 +5,7 @@ namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// One kind of call in a loop from one caller, for a profiler to attach to (<c>dotnet-trace collect -- ... loop revoked</c>):
-/// <c>allowed</c> (instant tool), <c>revoked</c>, <c>broke</c> (budget spent). Prints calls/s; judges nothing.
+/// <c>allowed</c> (instant tool), <c>governed</c> (Stripe tools, canned Stripe), <c>revoked</c>, <c>broke</c> (budget spent). Prints calls/s; judges nothing.
 /// </summary>
 public static class LoopScenario
 {
@@ -22,6 +22,10 @@ public static class LoopScenario
             "broke" => ("broke-0", true),
             _ => ("bench-0", false),
         };
+        if (kind == "governed")
+        {
+            pipeline = world.Pipeline; // the Stripe tools over HTTP to the canned Stripe
+        }
 
         var calls = 0;
         var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);

@@ -50,7 +50,11 @@ public sealed class StripeSimulator : IAsyncDisposable
 
     public static async Task<StripeSimulator> StartAsync(CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(StripeSimulator).Assembly.GetName().Name });
+        // No reload on change: its file watcher would watch the working folder recursively.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"], ApplicationName = typeof(StripeSimulator).Assembly.GetName().Name,
+        });
         // The host app's appsettings or ASPNETCORE_ variables must not reconfigure the simulator's Kestrel.
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection();

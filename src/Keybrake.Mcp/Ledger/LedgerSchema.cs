@@ -131,18 +131,20 @@ internal static class LedgerSchema
         """
         CREATE INDEX ix_audit_unknown ON audit (at_ms) WHERE outcome = 'unknown';
         """,
-        // Every index is pages written on every call. Spend rows are read by call id, and by role only while held (usage
-        // is summed from buckets); refusals carry no fingerprint, so they stay out of the retry index; objects are looked
-        // up only for calls whose outcome is unknown. Buckets are only ever found by their key: one b-tree, not two.
+        // Every index is pages written on every call. Spend rows now exist only while money is held (a settled call's money
+        // is in the usage buckets and its audit row), so the spend table stays small and needs no index. Refusals carry
+        // no fingerprint, so they stay out of the retry index; one partial index finds unknown calls, by object or all.
+        // Buckets are only ever found by their key: one b-tree, not two.
         """
+        DELETE FROM spend WHERE state = 'settled';
         DROP INDEX ix_spend_role;
         DROP INDEX ix_spend_agent;
         DROP INDEX ix_spend_state;
-        CREATE INDEX ix_spend_held ON spend (role, currency) WHERE state = 'held';
         DROP INDEX ix_audit_fingerprint;
         CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms) WHERE fingerprint IS NOT NULL;
         DROP INDEX ix_audit_object_outcome;
-        CREATE INDEX ix_audit_unknown_object ON audit (object) WHERE outcome = 'unknown';
+        DROP INDEX ix_audit_unknown;
+        CREATE INDEX ix_audit_unknown ON audit (object, at_ms) WHERE outcome = 'unknown';
         CREATE TABLE usage_bucket_by_key (
             scope          TEXT NOT NULL,
             kind           TEXT NOT NULL,

@@ -185,6 +185,15 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     private static void CompleteCall(SqliteConnection connection, SqliteTransaction? tx, CallCompletion c, long now)
     {
+        // The row first: settling as held reads the held amount from the spend row that settling removes.
+        var updated = connection.Exec(tx,
+            "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
+            "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
+            "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
+            "duration_ms = @durationMs, result = @result WHERE call_id = @callId",
+            ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
+            ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId), ("@durationMs", c.DurationMs),
+            ("@result", c.Result), ("@callId", c.CallId));
         if (c.Outcome == AuditOutcomes.Unknown)
         {
             // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
@@ -198,14 +207,6 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Release(connection, tx, c.CallId);
         }
 
-        var updated = connection.Exec(tx,
-            "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
-            "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
-            "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
-            "duration_ms = @durationMs, result = @result WHERE call_id = @callId",
-            ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
-            ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId), ("@durationMs", c.DurationMs),
-            ("@result", c.Result), ("@callId", c.CallId));
         if (updated > 0)
         {
             AuditChainStore.Append(connection, tx, c.CallId, now);
@@ -214,11 +215,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     public Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)
     {
-        // Two statements, not one with "(@o IS NULL OR object = @o)": that form keeps SQLite off both indexes and made
-        // this per-call lookup scan the whole audit log. Ordered as the indexes are (time, then id), so no sort and no scan.
+        // Two statements, not one with "(@o IS NULL OR object = @o)": that form kept SQLite off the index and made this
+        // per-call lookup scan the whole audit log. Both read only the partial index of unknown calls (few at any time).
         var before = startedBefore.ToUnixTimeMilliseconds();
         var rows = database.Read(c => stripeObject is null
-            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY at_ms, id",
+            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit INDEXED BY ix_audit_unknown WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
                 AuditRow.Read, ("@before", before))
             : c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
                 AuditRow.Read, ("@object", stripeObject), ("@before", before)));
@@ -318,7 +319,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var used = UsageBuckets.Sum(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    // Held rows are few and have their own index; the role's settled rows are many.
+                    // Spend rows exist only while held (calls in flight, unknown outcomes, approvals): few.
                     "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND role = @Role AND currency = @Currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
                     new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },

@@ -84,8 +84,8 @@ internal static class UsageBuckets
 }
 
 /// <summary>
-/// Holds, settlements and releases of money: the per-call <c>spend</c> row and the usage buckets move together, in
-/// the caller's transaction, so a budget check always sees every hold.
+/// Holds, settlements and releases of money: the per-call <c>spend</c> row (while held) and the usage buckets move
+/// together, in the caller's transaction, so a budget check always sees every hold.
 /// </summary>
 internal static class SpendBook
 {
@@ -122,7 +122,10 @@ internal static class SpendBook
         Add(connection, tx, who, currency, agentMask, roleMask, nowMs, amount);
     }
 
-    /// <summary>Replaces a hold with the money actually moved (null: the amount held), and marks it settled.</summary>
+    /// <summary>
+    /// Replaces a hold with the money actually moved (null: the amount held) in the usage buckets, and drops the hold:
+    /// from here on the buckets and the audit row carry the amount, and the spend table only ever holds what is held.
+    /// </summary>
     public static void Settle(SqliteConnection connection, IDbTransaction? tx, string callId, long? moved)
     {
         if (Row(connection, tx, callId) is not { } row)
@@ -131,7 +134,7 @@ internal static class SpendBook
         }
 
         var amount = moved ?? row.AmountMinor;
-        connection.Exec(tx, "UPDATE spend SET amount_minor = @amount, state = 'settled' WHERE call_id = @callId", ("@amount", amount), ("@callId", callId));
+        connection.Exec(tx, "DELETE FROM spend WHERE call_id = @callId", ("@callId", callId));
         if (amount != row.AmountMinor)
         {
             Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, amount - row.AmountMinor);

@@ -18,9 +18,12 @@ namespace Keybrake.Mcp.Mcp.Http;
 /// </summary>
 public static class KeybrakeHttpServer
 {
+    private const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     public static WebApplication Build(ManifestSet manifests, KeybrakeOptions options, HttpServerSettings settings, Action<ILoggingBuilder> logging)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No reload on change: its file watcher would watch the working folder (and every ledger write in it) recursively.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
         // appsettings files or ASPNETCORE_ variables of the working folder must not reconfigure a security boundary.
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection();
