@@ -4,18 +4,22 @@ using Keybrake.Mcp.Governance;
 namespace Keybrake.Mcp.Bench;
 
 /// <summary>
-/// One kind of call in a loop from one caller, for a profiler to attach to (<c>dotnet-trace collect -- ... loop revoked</c>):
+/// One kind of call in a loop from one caller (or <c>--callers N</c>), for a profiler to attach to (<c>dotnet-trace collect -- ... loop revoked</c>):
 /// <c>allowed</c> (instant tool), <c>governed</c> (Stripe tools, canned Stripe), <c>revoked</c>, <c>broke</c> (budget spent). Prints calls/s; judges nothing.
 /// </summary>
 public static class LoopScenario
 {
-    public static async Task RunAsync(string kind, double seconds)
+    public static async Task RunAsync(string kind, double seconds, int callers)
     {
         await using var stripe = await CannedStripe.StartAsync();
         await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "loop");
         var pipeline = world.PipelineOver(new InstantRefund());
         await world.Ledger.RevokeAsync("role:gone", "bench", CancellationToken.None);
-        await BenchWorld.Expect(world.Pipeline.RunAsync("broke-0", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false);
+        for (var c = 0; c < BenchWorld.Callers; c++)
+        {
+            await BenchWorld.Expect(world.Pipeline.RunAsync($"broke-{c}", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false);
+        }
+
         var (agent, error) = kind switch
         {
             "revoked" => ("gone-0", true),
@@ -31,13 +35,17 @@ public static class LoopScenario
         var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetTimestamp() < stop)
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
-            await BenchWorld.Expect(pipeline.RunAsync(agent, "issue_refund", BenchWorld.Refund(), CancellationToken.None), error);
-            calls++;
-        }
+            var name = callers == 1 ? agent : $"{agent[..agent.LastIndexOf('-')]}-{c}";
+            while (Stopwatch.GetTimestamp() < stop)
+            {
+                await BenchWorld.Expect(pipeline.RunAsync(name, "issue_refund", BenchWorld.Refund(), CancellationToken.None), error);
+                Interlocked.Increment(ref calls);
+            }
+        })));
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Console.WriteLine($"loop {kind}: {calls / elapsed:N0} calls/s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / calls:N0} us CPU per call");
+        Console.WriteLine($"loop {kind} x{callers}: {calls / elapsed:N0} calls/s, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / calls:N0} us CPU per call");
     }
 }

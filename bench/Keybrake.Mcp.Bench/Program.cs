@@ -18,7 +18,8 @@ var scenarios = new Dictionary<string, Func<Task>>
 
 if (scenario == "loop")
 {
-    await LoopScenario.RunAsync(args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "revoked", quick ? 3 : 10);
+    var callers = args.SkipWhile(a => a != "--callers").Skip(1).Select(int.Parse).FirstOrDefault(1);
+    await LoopScenario.RunAsync(args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "revoked", quick ? 3 : 10, callers);
     return 0;
 }
 

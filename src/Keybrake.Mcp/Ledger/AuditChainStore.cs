@@ -13,24 +13,31 @@ internal static class AuditChainStore
         "seq AS Seq, call_id AS CallId, at_ms AS AtMs, content AS Content, prev_hash AS PrevHash, hash AS Hash";
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
-    public static void Append(SqliteConnection connection, IDbTransaction? tx, string callId, long atMs)
+    /// <param name="hashOnRow">False only before the audit table had its hash column (the upgrade that adds it fills it).</param>
+    public static void Append(SqliteConnection connection, IDbTransaction? tx, string callId, long atMs, bool hashOnRow = true)
     {
         var row = connection.ReadFirst(tx, $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
             ?? throw new InvalidOperationException($"audit row {callId} is missing");
-        Append(connection, tx, row.ToRecord(), atMs);
+        Append(connection, tx, row.ToRecord(), atMs, hashOnRow);
     }
 
     /// <summary>Seals a row from the values just written to it (with its id), without reading it back.</summary>
-    public static void Append(SqliteConnection connection, IDbTransaction? tx, AuditRecord written, long atMs)
+    public static void Append(SqliteConnection connection, IDbTransaction? tx, AuditRecord written, long atMs, bool hashOnRow = true)
     {
         var content = AuditChainContent.Of(written);
         // Only the newest event is read: appending costs the same on a chain of any length.
         var last = connection.ReadFirst(tx, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
         var prevHash = last?.Hash ?? AuditChainContent.Genesis;
+        var hash = AuditChainContent.Hash(prevHash, content);
         connection.Exec(tx,
             "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
             ("@seq", (last?.Seq ?? 0) + 1), ("@callId", written.CallId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash),
-            ("@hash", AuditChainContent.Hash(prevHash, content)));
+            ("@hash", hash));
+        if (hashOnRow)
+        {
+            // The row carries its latest hash (audit --json shows it); its page is already written by this transaction.
+            connection.Exec(tx, "UPDATE audit SET hash = @hash WHERE id = @id", ("@hash", hash), ("@id", written.Id));
+        }
     }
 
     /// <summary>Every event, in chain order, streamed.</summary>
@@ -44,7 +51,7 @@ internal static class AuditChainStore
             "SELECT call_id FROM audit ORDER BY id", transaction: tx, cancellationToken: ct));
         foreach (var callId in callIds)
         {
-            Append(connection, tx, callId, atMs);
+            Append(connection, tx, callId, atMs, hashOnRow: false);
         }
     }
 

@@ -12,9 +12,8 @@ internal sealed class AuditRow
         "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, " +
         "arguments AS Arguments, result AS Result";
 
-    /// <summary>Selects the hash of the row's latest chain event; uses the (call_id, seq) index.</summary>
-    public const string HashColumn =
-        "(SELECT c.hash FROM audit_chain c WHERE c.call_id = audit.call_id ORDER BY c.seq DESC LIMIT 1) AS Hash";
+    /// <summary>Selects the hash of the row's latest chain event, which sealing the row writes onto it.</summary>
+    public const string HashColumn = "hash AS Hash";
 
     public long Id { get; init; }
     public string CallId { get; init; } = "";

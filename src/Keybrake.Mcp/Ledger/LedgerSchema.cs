@@ -132,14 +132,28 @@ internal static class LedgerSchema
         CREATE INDEX ix_audit_unknown ON audit (at_ms) WHERE outcome = 'unknown';
         """,
         // Every index is pages written on every call. Spend rows now exist only while money is held (a settled call's money
-        // is in the usage buckets and its audit row), so the spend table stays small and needs no index. Refusals carry
-        // no fingerprint, so they stay out of the retry index; one partial index finds unknown calls, by object or all.
-        // Buckets are only ever found by their key: one b-tree, not two.
+        // is in the usage buckets and its audit row), so the spend table stays small, keyed by call and with no index.
+        // Refusals carry no fingerprint, so they stay out of the retry index; one partial index finds unknown calls, by
+        // object or all. Buckets are only ever found by their key. Each audit row keeps its latest chain hash itself,
+        // instead of an index from calls to chain events.
         """
-        DELETE FROM spend WHERE state = 'settled';
-        DROP INDEX ix_spend_role;
-        DROP INDEX ix_spend_agent;
-        DROP INDEX ix_spend_state;
+        CREATE TABLE spend_by_call (
+            call_id      TEXT PRIMARY KEY,
+            agent        TEXT NOT NULL,
+            role         TEXT NOT NULL,
+            currency     TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            state        TEXT NOT NULL,
+            at_ms        INTEGER NOT NULL,
+            agent_mask   INTEGER NOT NULL,
+            role_mask    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO spend_by_call SELECT call_id, agent, role, currency, amount_minor, state, at_ms, agent_mask, role_mask FROM spend WHERE state = 'held';
+        DROP TABLE spend;
+        ALTER TABLE spend_by_call RENAME TO spend;
+        ALTER TABLE audit ADD COLUMN hash TEXT;
+        UPDATE audit SET hash = (SELECT c.hash FROM audit_chain c WHERE c.call_id = audit.call_id ORDER BY c.seq DESC LIMIT 1);
+        DROP INDEX ix_audit_chain_call;
         DROP INDEX ix_audit_fingerprint;
         CREATE INDEX ix_audit_fingerprint ON audit (fingerprint, at_ms) WHERE fingerprint IS NOT NULL;
         DROP INDEX ix_audit_object_outcome;

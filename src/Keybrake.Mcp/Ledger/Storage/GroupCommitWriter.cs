@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Keybrake.Mcp.Ledger.Storage;
@@ -9,8 +10,8 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// call, but 16 concurrent callers share a commit instead of queueing for 16.
 /// </summary>
 /// <remarks>
-/// The first caller to find the writer idle runs the batch on its own thread (a lone caller pays no thread hop);
-/// if more writes queued meanwhile, a thread-pool worker takes over so that caller can return.
+/// The first caller to find the writer idle runs the batch on its own thread (a lone caller pays no thread hop); if
+/// more writes queued meanwhile, a thread-pool worker takes over so that caller can return.
 /// A write that throws is rolled back alone: the batch is retried without it. A failed commit fails every write in
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
@@ -21,10 +22,9 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     // A passive checkpoint every so many commits, off the request path (the writer connection never checkpoints itself).
     private const int CommitsPerCheckpoint = 256;
 
-    private readonly Lock _lock = new();
-    private List<PendingWrite> _queue = [];
-    private bool _leading;
-    private bool _disposed;
+    private readonly ConcurrentQueue<PendingWrite> _queue = new();
+    private int _leading;
+    private volatile bool _disposed;
     private SqliteConnection? _connection;
     private int _commits;
     private int _checkpointing;
@@ -32,85 +32,108 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var write = new PendingWrite<T>(work, ct);
-        bool lead;
-        lock (_lock)
+        _queue.Enqueue(write);
+        if (TryLead())
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _queue.Add(write);
-            lead = !_leading;
-            _leading = true;
-        }
-
-        if (lead)
-        {
-            RunBatch(TakeQueue()!);
-            if (TakeQueue() is { } more)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static state => state.writer.Drain(state.more), (writer: this, more), preferLocal: false);
-            }
+            RunBatch(TakeQueue(), write);
+            ReleaseLead();
         }
 
         return write.Task;
     }
 
-    private List<PendingWrite>? TakeQueue()
-    {
-        lock (_lock)
-        {
-            if (_queue.Count == 0)
-            {
-                _leading = false;
-                return null;
-            }
+    private bool TryLead() => Interlocked.CompareExchange(ref _leading, 1, 0) == 0;
 
-            var batch = _queue;
-            _queue = [];
-            return batch;
+    // Gives up the lead; a write that arrived meanwhile is run by a thread-pool worker, so the caller can return.
+    private void ReleaseLead()
+    {
+        Volatile.Write(ref _leading, 0);
+        if (!_queue.IsEmpty && TryLead())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.Drain(), this, preferLocal: false);
         }
     }
 
-    private void Drain(List<PendingWrite> batch)
+    private void Drain()
     {
-        for (List<PendingWrite>? next = batch; next is not null; next = TakeQueue())
+        while (TakeQueue() is { Count: > 0 } batch)
         {
-            RunBatch(next);
+            RunBatch(batch, null);
         }
+
+        ReleaseLead();
     }
 
-    private void RunBatch(List<PendingWrite> batch)
+    private List<PendingWrite> TakeQueue()
     {
-        batch.RemoveAll(w => w.CancelIfRequested());
-        if (batch.Count == 0)
+        var batch = new List<PendingWrite>();
+        while (_queue.TryDequeue(out var write))
         {
-            return;
+            batch.Add(write);
         }
 
-        // Another ledger instance of this process on the same file waits here, not in SQLite's sleeping busy handler.
-        if (!processGate.Wait(busyTimeout))
-        {
-            FailAll(batch, new TimeoutException($"the ledger stayed busy for {busyTimeout.TotalSeconds:0.#} s"));
-            return;
-        }
+        return batch;
+    }
 
+    /// <param name="own">The leading caller's write: answered in place (nobody awaits it yet).</param>
+    private void RunBatch(List<PendingWrite> batch, PendingWrite? own)
+    {
+        var done = new List<PendingWrite>(batch.Count);
         try
         {
-            while (batch.Count > 0 && TryCommit(batch, out var failed, out var error))
+            done.AddRange(batch.Where(w => w.CancelIfRequested()));
+            batch.RemoveAll(w => w.IsDone);
+            if (batch.Count == 0)
             {
-                if (failed is null)
+                return;
+            }
+
+            // Another ledger instance of this process on the same file waits here, not in SQLite's sleeping busy handler.
+            if (!processGate.Wait(busyTimeout))
+            {
+                FailAll(batch, new TimeoutException($"the ledger stayed busy for {busyTimeout.TotalSeconds:0.#} s"));
+                done.AddRange(batch);
+                return;
+            }
+
+            try
+            {
+                while (batch.Count > 0 && TryCommit(batch, out var failed, out var error))
                 {
-                    batch.ForEach(w => w.Complete());
-                    return;
+                    if (failed is null)
+                    {
+                        break;
+                    }
+
+                    failed.Fail(error!);
+                    done.Add(failed);
+                    batch.Remove(failed);
                 }
 
-                failed.Fail(error!);
-                batch.Remove(failed);
+                done.AddRange(batch);
+            }
+            finally
+            {
+                processGate.Release();
             }
         }
         finally
         {
-            processGate.Release();
+            Answer(done, own);
         }
+    }
+
+    private static void Answer(List<PendingWrite> done, PendingWrite? own)
+    {
+        if (own is not null && done.Remove(own))
+        {
+            own.Answer();
+        }
+
+        // Their continuations are queued to the thread pool, not run on the writer's thread.
+        done.ForEach(w => w.Answer());
     }
 
     /// <summary>
@@ -219,49 +242,69 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
     private static void FailAll(List<PendingWrite> batch, Exception error) => batch.ForEach(w => w.Fail(error));
 
+    /// <summary>Finishes what is queued, then closes the connection; later writes are refused.</summary>
     public void Dispose()
     {
-        lock (_lock)
+        _disposed = true;
+        var waited = 0;
+        while (!TryLead())
         {
-            _disposed = true;
+            // A batch is running: let it finish (it takes its own queue with it).
+            Thread.Sleep(1);
+            if (++waited * 1.0 > busyTimeout.TotalMilliseconds)
+            {
+                return;
+            }
         }
 
-        processGate.Wait(busyTimeout);
-        try
-        {
-            Drop();
-        }
-        finally
-        {
-            processGate.Release();
-        }
+        RunBatch(TakeQueue(), null);
+        Drop();
     }
 
     private abstract class PendingWrite
     {
+        public abstract bool IsDone { get; }
+
         public abstract bool CancelIfRequested();
 
         public abstract void Run(SqliteConnection connection);
 
-        public abstract void Complete();
-
         public abstract void Fail(Exception error);
+
+        public abstract void Answer();
     }
 
     private sealed class PendingWrite<T>(Func<SqliteConnection, T> work, CancellationToken ct) : PendingWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
+        private Exception? _error;
+        private bool _cancelled;
 
         public Task<T> Task => _done.Task;
 
-        public override bool CancelIfRequested() => ct.IsCancellationRequested && _done.TrySetCanceled(ct);
+        public override bool IsDone => _cancelled;
+
+        public override bool CancelIfRequested() => _cancelled = ct.IsCancellationRequested;
 
         public override void Run(SqliteConnection connection) => _result = work(connection);
 
-        public override void Complete() => _done.TrySetResult(_result);
+        public override void Fail(Exception error) => _error = error;
 
-        public override void Fail(Exception error) => _done.TrySetException(error);
+        public override void Answer()
+        {
+            if (_cancelled)
+            {
+                _done.TrySetCanceled(ct);
+            }
+            else if (_error is not null)
+            {
+                _done.TrySetException(_error);
+            }
+            else
+            {
+                _done.TrySetResult(_result);
+            }
+        }
     }
 }
-
