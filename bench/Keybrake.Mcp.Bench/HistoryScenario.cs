@@ -44,7 +44,7 @@ public static class HistoryScenario
             }, false),
             ("revocation check (FindRevocation)", w => w.Ledger.FindRevocationAsync(who, CancellationToken.None), false),
             ("retry lookup (FindEarlier by fingerprint)", w => w.Ledger.FindEarlierAsync(Guid.NewGuid().ToString("N"), DateTimeOffset.UnixEpoch, CancellationToken.None), false),
-            ("rate count (CountCall: sum + bucket upsert)", w => w.Ledger.CountCallAsync(who, "issue_refund", role.RateLimits, CancellationToken.None), false),
+            ("rate check (CheckRate: sum of the window's buckets)", w => w.Ledger.CheckRateAsync(who, role.RateLimits, CancellationToken.None), false),
             ("unknown-call lookup on the object (ReadUnknown)", w => w.Ledger.ReadUnknownAsync(CannedStripe.PaymentIntent, DateTimeOffset.UtcNow, CancellationToken.None), false),
             ("whole pipeline, instant tool", w => BenchWorld.Expect(w.PipelineOver(new InstantRefund()).RunAsync("refund-bot", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false), false),
         };

@@ -81,8 +81,9 @@ public sealed class GovernancePipeline(
                 return await AnswerRetryAsync(operation, invocation, earlier, started, ct);
             }
 
-            // 4. Rate limits, counted before any Stripe read.
-            var rate = await ledger.CountCallAsync(identity, toolName, who.Role.RateLimits, ct);
+            // 4. Rate limits, checked before any Stripe read. The call is counted, after an exact check, by its next
+            // write: its start or its refusal (one transaction fewer per call than counting here).
+            var rate = await ledger.CheckRateAsync(identity, who.Role.RateLimits, ct);
             foreach (var shadow in rate.ShadowHits)
             {
                 await shadows.RecordAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, shadow), ct);
@@ -98,6 +99,9 @@ public sealed class GovernancePipeline(
             return await UnavailableAsync(ex, agent, toolName, arguments, ct);
         }
 
+        // From here on every outcome counts against the rate limits: in the refusal's write, or in the call's start.
+        var counted = who.Role.RateLimits;
+
         // A spent budget refuses before any Stripe read: a runaway agent costs one ledger read, not Stripe requests.
         Denial? spent;
         try
@@ -111,7 +115,7 @@ public sealed class GovernancePipeline(
 
         if (spent is not null)
         {
-            return await DenyAsync(callId, identity, toolName, argumentsJson, spent, ct);
+            return await DenyAsync(callId, identity, toolName, argumentsJson, spent, ct, counted);
         }
 
         // 3. Resolve what the call touches and moves, then check record scope and amount constraints.
@@ -137,7 +141,7 @@ public sealed class GovernancePipeline(
 
         if (refusal is not null)
         {
-            return await DenyAsync(callId, identity, toolName, argumentsJson, refusal, ct);
+            return await DenyAsync(callId, identity, toolName, argumentsJson, refusal, ct, counted);
         }
 
         if (who.Grant.Shadow && who.Grant.ApprovalAbove is { } shadowThreshold && resolved.Moves is { } shadowMoves
@@ -163,7 +167,7 @@ public sealed class GovernancePipeline(
 
             if (waiting is not null)
             {
-                return await DenyAsync(callId, identity, toolName, argumentsJson, waiting, ct);
+                return await DenyAsync(callId, identity, toolName, argumentsJson, waiting, ct, counted);
             }
         }
 
@@ -185,6 +189,7 @@ public sealed class GovernancePipeline(
                 Budgets = who.Role.Budgets,
                 Object = resolved.Object,
                 ApprovalId = approvalId,
+                RateLimits = counted,
             }, ct);
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
@@ -206,6 +211,8 @@ public sealed class GovernancePipeline(
                 return await AnswerRetryAsync(operation, invocation, retry.Earlier, started, ct);
             case StartDecision.OverBudget over:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Budget, over.UsedMinor), ct);
+            case StartDecision.RateLimited limited:
+                return await DenyAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, limited.Hit), ct);
             case StartDecision.ApprovalGone gone:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.ApprovalRequired,
                     $"approval {gone.ApprovalId} is no longer valid (it expired or another call used it); retry this call to ask for a new one"), ct);
@@ -374,12 +381,17 @@ public sealed class GovernancePipeline(
         }
     }
 
-    private async Task<ToolResponse> DenyAsync(string callId, CallIdentity who, string tool, string arguments, Denial denial, CancellationToken ct)
+    /// <param name="countsAgainst">The rate limits a refusal after the rate check counts against (none before it).</param>
+    private async Task<ToolResponse> DenyAsync(string callId, CallIdentity who, string tool, string arguments, Denial denial, CancellationToken ct,
+        IReadOnlyList<RateLimit>? countsAgainst = null)
     {
         var response = ToolResponse.Error(denial);
         try
         {
-            await ledger.RecordDenialAsync(new DeniedCall(callId, who, tool, arguments, denial.Code, denial.Message, null), ct);
+            await ledger.RecordDenialAsync(new DeniedCall(callId, who, tool, arguments, denial.Code, denial.Message, null)
+            {
+                CountsAgainst = countsAgainst ?? [],
+            }, ct);
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
         {

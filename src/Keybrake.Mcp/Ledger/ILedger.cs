@@ -17,8 +17,11 @@ public interface ILedger
     /// <summary>Removes a revocation; returns false when there was none.</summary>
     Task<bool> ReinstateAsync(string scope, CancellationToken ct);
 
-    /// <summary>Counts a call against the rate limits, or returns the first enforced limit it would exceed (and counts nothing).</summary>
-    Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct);
+    /// <summary>
+    /// The first enforced rate limit one more call would exceed, and the shadow limits it would: a read, before anything
+    /// is read from Stripe. The call is counted, after an exact check, by the write it makes next (its start or its refusal).
+    /// </summary>
+    Task<RateCheck> CheckRateAsync(CallIdentity who, IReadOnlyList<RateLimit> limits, CancellationToken ct);
 
     /// <summary>The latest call of the same request since the horizon that moved money or may have (allowed or unknown).</summary>
     Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct);

@@ -10,6 +10,9 @@ public sealed record CallIdentity(string Agent, string Role);
 public sealed record DeniedCall(string CallId, CallIdentity Who, string Tool, string Arguments, string? Code, string Message, string? Result)
 {
     public string Outcome { get; init; } = AuditOutcomes.Denied;
+
+    /// <summary>Rate limits the refused call counts against (it passed their check before it was refused for something else).</summary>
+    public IReadOnlyList<RateLimit> CountsAgainst { get; init; } = [];
 }
 
 /// <summary>
@@ -40,6 +43,9 @@ public sealed record CallStart
 
     /// <summary>An approved approval whose hold this call takes over instead of holding anew.</summary>
     public string? ApprovalId { get; init; }
+
+    /// <summary>Rate limits checked again, exactly, and counted in this same transaction.</summary>
+    public IReadOnlyList<RateLimit> RateLimits { get; init; } = [];
 }
 
 /// <summary>How a call ended, for settling its hold and completing its audit row.</summary>
@@ -81,6 +87,9 @@ public abstract record StartDecision
 
     /// <summary>The approval the call relied on is no longer usable (expired, or used by another call).</summary>
     public sealed record ApprovalGone(string ApprovalId) : StartDecision;
+
+    /// <summary>Concurrent calls filled a rate limit since the call's first check; nothing was written.</summary>
+    public sealed record RateLimited(RateLimitHit Hit) : StartDecision;
 }
 
 /// <summary>A rate limit that refused a call and when it frees up.</summary>

@@ -38,54 +38,10 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             "DELETE FROM revocation WHERE scope = @scope", new { scope }, cancellationToken: ct)) > 0;
     }
 
-    public Task<RateCheck> CountCallAsync(CallIdentity who, string tool, IReadOnlyList<RateLimit> limits, CancellationToken ct)
+    public Task<RateCheck> CheckRateAsync(CallIdentity who, IReadOnlyList<RateLimit> limits, CancellationToken ct)
     {
-        if (limits.Count == 0)
-        {
-            return Task.FromResult(new RateCheck(null, []));
-        }
-
         var now = NowMs;
-        return database.WriteAsync(connection => CountCall(connection, null, who, limits, now), ct);
-    }
-
-    private static RateCheck CountCall(SqliteConnection connection, SqliteTransaction? tx, CallIdentity who, IReadOnlyList<RateLimit> limits, long now)
-    {
-        var shadowHits = new List<RateLimitHit>();
-        foreach (var limit in limits.OrderBy(l => l.Shadow))
-        {
-            var scope = UsageBuckets.Scope(limit.Per, who);
-            var used = UsageBuckets.Sum(connection, tx, scope, UsageBuckets.Calls, "", limit.Window, now);
-            if (used >= limit.Calls)
-            {
-                // A slot frees when the oldest bucket that still counts leaves the window.
-                var oldest = UsageBuckets.Oldest(connection, tx, scope, UsageBuckets.Calls, limit.Window, now) ?? now;
-                var retryAfter = limit.Window.Length() is { } length
-                    ? TimeSpan.FromMilliseconds(Math.Max(1, oldest + UsageBuckets.BucketLength(limit.Window) + (long)length.TotalMilliseconds - now))
-                    : TimeSpan.MaxValue;
-                var hit = new RateLimitHit(limit, (int)Math.Min(int.MaxValue, used), retryAfter);
-                if (!limit.Shadow)
-                {
-                    return new RateCheck(hit, shadowHits);
-                }
-
-                shadowHits.Add(hit);
-            }
-        }
-
-        foreach (var group in limits.GroupBy(l => UsageBuckets.Scope(l.Per, who)))
-        {
-            var mask = group.Aggregate(0, (m, l) => m | 1 << UsageBuckets.SeriesOf(l.Window));
-            UsageBuckets.Add(connection, tx, group.Key, UsageBuckets.Calls, "", mask, now, 1);
-        }
-
-        // Old buckets can never count again; clearing them now and then keeps the table small without a job.
-        if (Random.Shared.Next(256) == 0)
-        {
-            UsageBuckets.Prune(connection, tx, now);
-        }
-
-        return new RateCheck(null, shadowHits);
+        return Task.FromResult(limits.Count == 0 ? RateCounts.None : database.Read(c => RateCounts.Check(c, null, who, limits, now)));
     }
 
     public Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
@@ -102,6 +58,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         if (start.Fingerprint is { } fingerprint && FindEarlier(connection, tx, fingerprint, start.RetryHorizon) is { } earlier)
         {
             return new StartDecision.Retry(earlier);
+        }
+
+        // Exactly, now: concurrent calls may have filled a limit since this one's first check. Counted whatever follows.
+        if (start.RateLimits.Count > 0)
+        {
+            if (RateCounts.Check(connection, tx, start.Who, start.RateLimits, now).Hit is { } hit)
+            {
+                return new StartDecision.RateLimited(hit);
+            }
+
+            RateCounts.Count(connection, tx, start.Who, start.RateLimits, now);
         }
 
         if (start.ApprovalId is { } approvalId)
@@ -244,6 +211,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 ("@outcome", written.Outcome), ("@code", written.Code), ("@message", written.Message), ("@arguments", written.Arguments),
                 ("@result", written.Result), ("@durationMs", written.DurationMs));
             AuditChainStore.Append(connection, null, written with { Id = id }, now);
+            if (d.CountsAgainst.Count > 0)
+            {
+                RateCounts.Count(connection, null, d.Who, d.CountsAgainst, now);
+            }
+
             return true;
         }, ct);
     }

@@ -326,6 +326,30 @@ public sealed class GovernancePipelineTests
     }
 
     [Fact]
+    public async Task Concurrent_callers_never_get_more_calls_through_than_the_rate_limit()
+    {
+        // The check before Stripe is a read; the exact check-and-count happens in each call's own start transaction.
+        var limits = ImmutableArray.Create(new RateLimit(LimitScope.Role, 5, RollingWindow.Minute));
+        using var f = new PipelineFixture(Roles.Refunds(rateLimits: limits));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => f.CallAsync(i % 2 == 0 ? "refund-bot" : "refund-bot-2", Refund(100, $"c{i}")))));
+        Assert.Equal(5, responses.Count(r => !r.IsError));
+        Assert.All(responses.Where(r => r.IsError), r => Assert.Equal("rate_limited", r.Code()));
+        Assert.Equal(5, f.Operation.Executions);
+    }
+
+    [Fact]
+    public async Task A_call_refused_after_the_rate_check_still_counts_against_the_rate_limit()
+    {
+        var limits = ImmutableArray.Create(new RateLimit(LimitScope.Agent, 2, RollingWindow.Minute));
+        using var f = new PipelineFixture(Roles.Refunds(rateLimits: limits));
+        f.Operation.Resolve = _ => new Resolution { Object = "pi_1", Scoped = true, Customer = "cus_A", Action = "refund", Moves = MoneyAmount.Parse("250.00 USD") };
+        Assert.Equal("not_allowed", (await f.CallAsync("refund-bot", Refund(100, "a"))).Code()); // above maxAmount, once resolved
+        Assert.Equal("not_allowed", (await f.CallAsync("refund-bot", Refund(100, "b"))).Code());
+        Assert.Equal("rate_limited", (await f.CallAsync("refund-bot", Refund(100, "c"))).Code());
+        Assert.Equal(0, f.Operation.Executions);
+    }
+
+    [Fact]
     public async Task Fails_closed_when_the_ledger_cannot_be_written()
     {
         using var f = new PipelineFixture(Roles.Refunds());
