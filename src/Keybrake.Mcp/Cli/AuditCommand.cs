@@ -53,27 +53,33 @@ public static class AuditCommand
                 new AuditQuery(parse.GetValue(agent), from, parse.GetValue(limit))
                 {
                     Tool = parse.GetValue(tool), Outcome = parse.GetValue(outcome), Until = to, WithHashes = parse.GetValue(json),
+                    WithPayloads = parse.GetValue(json) || parse.GetValue(csv),
                 }, ct);
+            // Thousands of lines: written to the terminal in one piece, not one write per line.
+            var output = new StringWriter(CultureInfo.InvariantCulture);
             if (parse.GetValue(csv))
             {
-                AuditCsv.Write(cli.Out, records);
+                AuditCsv.Write(output, records);
             }
             else if (parse.GetValue(json))
             {
                 foreach (var record in records)
                 {
-                    cli.Out.WriteLine(ToJson(record).ToJsonString());
+                    output.WriteLine(ToJson(record).ToJsonString());
                 }
             }
             else
             {
-                TextTable.Write(cli.Out, ["ID", "TIME (UTC)", "AGENT", "TOOL", "OUTCOME", "CODE", "AMOUNT", "OBJECT", "MS"],
+                TextTable.Write(output, ["ID", "TIME (UTC)", "AGENT", "TOOL", "OUTCOME", "CODE", "AMOUNT", "OBJECT", "MS"],
                     records.Select(r => (IReadOnlyList<string>)
                     [
                         r.Id.ToString(CultureInfo.InvariantCulture), r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                         r.Agent, r.Tool, r.Outcome, r.Code ?? "", Amount(r), r.Object ?? "", r.DurationMs?.ToString(CultureInfo.InvariantCulture) ?? "",
                     ]));
             }
+
+            await cli.Out.WriteAsync(output.GetStringBuilder(), ct);
+            await cli.Out.FlushAsync(ct);
 
             return ExitCodes.Success;
         });

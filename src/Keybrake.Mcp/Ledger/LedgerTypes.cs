@@ -118,8 +118,11 @@ public sealed record AuditQuery(string? Agent = null, DateTimeOffset? Since = nu
     /// <summary>Only records before this time.</summary>
     public DateTimeOffset? Until { get; init; }
 
-    /// <summary>Whether to read each record's latest chain hash (a lookup per row; the table view does not show it).</summary>
+    /// <summary>Whether to read each record's latest chain hash (the table view does not show it).</summary>
     public bool WithHashes { get; init; } = true;
+
+    /// <summary>Whether to read each record's arguments and stored result, the bulk of a row (the table view shows neither).</summary>
+    public bool WithPayloads { get; init; } = true;
 }
 
 /// <summary>What <c>keybrake-mcp agents</c> shows of one agent: its last call and the money it moved (or holds) recently.</summary>

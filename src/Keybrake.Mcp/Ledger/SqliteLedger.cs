@@ -222,7 +222,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
     {
-        var columns = query.WithHashes ? $"{AuditRow.Columns}, {AuditRow.HashColumn}" : AuditRow.Columns;
+        var columns = (query.WithPayloads ? AuditRow.Columns : AuditRow.ColumnsWithoutPayloads) + (query.WithHashes ? $", {AuditRow.HashColumn}" : "");
         var rows = database.Read(c => c.ReadAll(null,
             $"SELECT * FROM (SELECT {columns} FROM audit WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since " +
             "AND at_ms < @until AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome) " +
