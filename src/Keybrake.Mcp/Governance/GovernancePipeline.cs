@@ -323,9 +323,10 @@ public sealed class GovernancePipeline(
     }
 
     /// <summary>
-    /// For an agent last refused for a spent budget (<see cref="SpentBudgetHints"/>), a budget refusal known before the amount is: in every currency the call could move (the tool's maxAmount
-    /// currency, else the budgets' ones; others are refused by the amount check), some budget lacks room for the least
-    /// it moves. A request with a live approval is left to the approval gate, whose hold it may use.
+    /// For an agent last refused for a spent budget (<see cref="SpentBudgetHints"/>), a budget refusal known before the
+    /// amount is: in every currency the call could move (the tool's maxAmount currency, else the budgets' ones; others
+    /// are refused by the amount check), some budget lacks room for the least it moves. A request with a live approval
+    /// is left to the approval gate, whose hold it may use.
     /// </summary>
     private async Task<Denial?> SpentBudgetAsync(IToolOperation operation, ToolInvocation call, CallIdentity identity, RequestIdentity? request, CancellationToken ct)
     {

@@ -84,7 +84,10 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Runs a read on a kept connection (one statement's cost, not a connection's).</summary>
     internal T Read<T>(Func<SqliteConnection, T> read) => _readers.Read(read);
 
-    /// <summary>Runs a write in the next group commit: inside <c>BEGIN IMMEDIATE</c> (run its statements with no transaction object), durable when the task completes.</summary>
+    /// <summary>
+    /// Runs a write in the next group commit, inside <c>BEGIN IMMEDIATE</c> (its statements take no transaction object);
+    /// durable when the task completes.
+    /// </summary>
     internal Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken ct) => _writer.WriteAsync(write, ct);
 
     private SqliteConnection OpenKept(string extraPragmas)
