@@ -223,10 +223,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
     {
         var columns = (query.WithPayloads ? AuditRow.Columns : AuditRow.ColumnsWithoutPayloads) + (query.WithHashes ? $", {AuditRow.HashColumn}" : "");
-        var rows = database.Read(c => c.ReadAll(null,
-            $"SELECT * FROM (SELECT {columns} FROM audit WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since " +
-            "AND at_ms < @until AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome) " +
-            "ORDER BY id DESC LIMIT @limit) ORDER BY Id",
+        // In time order (then id), as the time index holds them: a window of the log is read without sorting it, and
+        // a limit takes the newest from the index's end.
+        const string where = "WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since AND at_ms < @until " +
+            "AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome)";
+        var sql = query.Limit is null
+            ? $"SELECT {columns} FROM audit {where} ORDER BY at_ms, id"
+            : $"SELECT * FROM (SELECT {columns} FROM audit {where} ORDER BY at_ms DESC, id DESC LIMIT @limit) ORDER BY AtMs, Id";
+        var rows = database.Read(c => c.ReadAll(null, sql,
             AuditRow.Read,
             ("@agent", query.Agent), ("@since", query.Since?.ToUnixTimeMilliseconds() ?? 0), ("@until", query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue),
             ("@tool", query.Tool), ("@outcome", query.Outcome), ("@limit", query.Limit ?? -1)));
