@@ -71,4 +71,32 @@ public sealed class GroupCommitTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.Equal(0L, database.Read(c => c.ExecInt64(null, "SELECT COUNT(*) FROM revocation")));
     }
+
+    [Fact]
+    public async Task Disposing_finishes_the_queued_writes_and_refuses_later_ones()
+    {
+        using var dir = new TempDirectory();
+        var database = new SqliteDatabase(dir.File("keybrake.db"));
+        await database.InitializeAsync(CancellationToken.None);
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var first = Task.Run(() => database.WriteAsync(c =>
+        {
+            running.Set();
+            release.Wait();
+            return Revoke("agent:first")(c);
+        }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var queued = database.WriteAsync(Revoke("agent:queued"), CancellationToken.None);
+
+        var disposing = Task.Run(database.Dispose);
+        release.Set();
+        await first;
+        Assert.Equal(1, await queued);
+        await disposing;
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => database.WriteAsync(Revoke("agent:late"), CancellationToken.None));
+
+        using var reopened = new SqliteDatabase(dir.File("keybrake.db"));
+        Assert.Equal(["agent:first", "agent:queued"], reopened.Read(c => c.ReadAll(null, "SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0))));
+    }
 }

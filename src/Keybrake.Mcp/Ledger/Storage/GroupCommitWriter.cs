@@ -37,8 +37,20 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         _queue.Enqueue(write);
         if (TryLead())
         {
-            RunBatch(TakeQueue(), write);
-            ReleaseLead();
+            try
+            {
+                RunBatch(TakeQueue(), write);
+            }
+            finally
+            {
+                ReleaseLead();
+            }
+        }
+        else if (_disposed)
+        {
+            // Disposing holds the lead for good once it has drained the queue: nobody would run this write.
+            write.Fail(new ObjectDisposedException(nameof(GroupCommitWriter)));
+            write.Answer();
         }
 
         return write.Task;
@@ -58,12 +70,17 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
     private void Drain()
     {
-        while (TakeQueue() is { Count: > 0 } batch)
+        try
         {
-            RunBatch(batch, null);
+            while (TakeQueue() is { Count: > 0 } batch)
+            {
+                RunBatch(batch, null);
+            }
         }
-
-        ReleaseLead();
+        finally
+        {
+            ReleaseLead();
+        }
     }
 
     private List<PendingWrite> TakeQueue()
@@ -118,6 +135,13 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             {
                 processGate.Release();
             }
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, every write of the batch gets an answer: a caller must never wait forever.
+            var unanswered = batch.Except(done).ToList();
+            FailAll(unanswered, ex);
+            done.AddRange(unanswered);
         }
         finally
         {
