@@ -5,6 +5,7 @@ using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Keybrake.Mcp.Bench;
 
@@ -24,6 +25,7 @@ public static class BreakdownScenario
         var usd = Currency.Get("usd");
         var ledger = world.Ledger;
         var refund = new InstantRefund();
+        var stripeRefund = world.Services.GetServices<IToolOperation>().Single(t => t.Name == "issue_refund");
         var pipeline = world.PipelineOver(refund);
         var arguments = BenchWorld.Refund();
         var started = new Queue<string>();
@@ -37,9 +39,9 @@ public static class BreakdownScenario
                 _ = RequestIdentity.For("refund-bot", "issue_refund", arguments);
                 return Task.CompletedTask;
             }),
-            ("input schema + validation", () =>
+            ("input schema + validation (issue_refund's real schema)", () =>
             {
-                _ = ArgumentValidator.Validate(refund.InputSchema(role, grant), arguments);
+                _ = ArgumentValidator.Validate(stripeRefund.InputSchema(role, grant), arguments);
                 return Task.CompletedTask;
             }),
             ("retry lookup (FindEarlier)", () => ledger.FindEarlierAsync(Guid.NewGuid().ToString("N"), DateTimeOffset.UnixEpoch, CancellationToken.None)),
