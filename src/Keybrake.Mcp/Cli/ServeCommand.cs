@@ -54,8 +54,12 @@ public static class ServeCommand
                 ? await SandboxHost.StartAsync(cli, manifests, databaseGiven: parse.GetValue<string?>("--db") is not null, ct)
                 : null;
             cli = simulated?.Cli ?? cli;
-            var database = new Ledger.SqliteDatabase(cli.DatabasePath);
-            await database.InitializeAsync(ct);
+            using (var database = new Ledger.SqliteDatabase(cli.DatabasePath))
+            {
+                // Migrations before serving; the server's own instance (one writer per process) comes from its services.
+                await database.InitializeAsync(ct);
+            }
+
             var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment)
             {
                 ManifestsDirectory = cli.ManifestsDirectory,
