@@ -9,7 +9,8 @@ namespace Keybrake.Mcp.Governance;
 
 /// <summary>
 /// Runs one tool call through the checks of DESIGN.md section 2, in order; the first refusal stops the chain and is
-/// audited. Rate limits are counted before anything is read from Stripe, so a refused caller costs Stripe nothing.
+/// audited. Rate limits are checked before anything is read from Stripe, so a refused caller costs Stripe nothing; the
+/// call is counted in the next write it makes (its start or its refusal).
 /// </summary>
 public sealed class GovernancePipeline(
     ToolRegistry tools,
@@ -215,7 +216,8 @@ public sealed class GovernancePipeline(
                 return await DenyAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, limited.Hit), ct);
             case StartDecision.ApprovalGone gone:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.ApprovalRequired,
-                    $"approval {gone.ApprovalId} is no longer valid (it expired or another call used it); retry this call to ask for a new one"), ct);
+                    $"approval {gone.ApprovalId} is no longer valid (it expired or another call used it); retry this call to ask for a new one")
+                    .With("approval_id", gone.ApprovalId), ct);
         }
 
         // 8-10. Execute, settle with the money Stripe reports, complete the audit row.
@@ -438,7 +440,8 @@ public sealed class GovernancePipeline(
     }
 
     private static bool IsLedgerFailure(Exception ex) =>
-        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException;
+        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException
+            or ObjectDisposedException; // the ledger closing at shutdown
 
     private sealed record RoleManifestAndGrant(Manifests.RoleManifest Role, Manifests.ToolGrant Grant);
 }

@@ -6,18 +6,15 @@ namespace Keybrake.Mcp.Ledger;
 /// <summary>An <c>audit</c> row as Dapper reads it; <see cref="Columns"/> selects exactly its properties.</summary>
 internal sealed class AuditRow
 {
-    public const string Columns =
-        "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
-        "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
-        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, " +
-        "arguments AS Arguments, result AS Result";
+    public const string Columns = Fields + "arguments AS Arguments, result AS Result";
 
     /// <summary><see cref="Columns"/> with empty arguments and no result, in the same positions: a listing that shows neither.</summary>
-    public const string ColumnsWithoutPayloads =
+    public const string ColumnsWithoutPayloads = Fields + "'{}' AS Arguments, NULL AS Result";
+
+    private const string Fields =
         "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
         "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
-        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, " +
-        "'{}' AS Arguments, NULL AS Result";
+        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, ";
 
     /// <summary>Selects the hash of the row's latest chain event, which sealing the row writes onto it.</summary>
     public const string HashColumn = "hash AS Hash";

@@ -143,12 +143,11 @@ internal static class LedgerSchema
             role         TEXT NOT NULL,
             currency     TEXT NOT NULL,
             amount_minor INTEGER NOT NULL,
-            state        TEXT NOT NULL,
             at_ms        INTEGER NOT NULL,
             agent_mask   INTEGER NOT NULL,
             role_mask    INTEGER NOT NULL
         ) WITHOUT ROWID;
-        INSERT INTO spend_by_call SELECT call_id, agent, role, currency, amount_minor, state, at_ms, agent_mask, role_mask FROM spend WHERE state = 'held';
+        INSERT INTO spend_by_call SELECT call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend WHERE state = 'held';
         DROP TABLE spend;
         ALTER TABLE spend_by_call RENAME TO spend;
         ALTER TABLE audit ADD COLUMN hash TEXT;

@@ -41,13 +41,9 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await using var connection = await database.OpenAsync(ct);
         using var writing = await database.LockWritesAsync(ct);
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
-        foreach (var budget in budgets.Where(b => !b.Shadow && b.Limit.Currency == amount.Currency))
+        if (BudgetQueries.FirstWithoutRoom(connection, tx, who, budgets.Where(b => b.Limit.Currency == amount.Currency), amount.Minor, now) is { } full)
         {
-            var used = BudgetQueries.Used(connection, tx, who, budget, now);
-            if (used + amount.Minor > budget.Limit.Minor)
-            {
-                return new ApprovalRequestResult.OverBudget(budget, used);
-            }
+            return new ApprovalRequestResult.OverBudget(full.Budget, full.UsedMinor);
         }
 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
@@ -156,9 +152,9 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     /// Inside a call's start transaction: turns an approved approval's hold into the call's hold and marks it used.
     /// False when it is no longer approved (expired, used by a racing call), so the call must not proceed on it.
     /// </summary>
-    internal static bool Consume(SqliteConnection connection, SqliteTransaction? tx, string approvalId, string fingerprint, string callId, long now)
+    internal static bool Consume(SqliteConnection connection, string approvalId, string fingerprint, string callId, long now)
     {
-        var used = connection.Exec(tx,
+        var used = connection.Exec(null,
             "UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
             "AND status = 'approved' AND expires_at_ms >= @now",
             ("@callId", callId), ("@approvalId", approvalId), ("@fingerprint", fingerprint), ("@now", now));
@@ -167,7 +163,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             return false;
         }
 
-        connection.Exec(tx, "UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", ("@callId", callId), ("@approvalId", approvalId));
+        connection.Exec(null, "UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", ("@callId", callId), ("@approvalId", approvalId));
         return true;
     }
 

@@ -41,39 +41,42 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<RateCheck> CheckRateAsync(CallIdentity who, IReadOnlyList<RateLimit> limits, CancellationToken ct)
     {
         var now = NowMs;
-        return Task.FromResult(limits.Count == 0 ? RateCounts.None : database.Read(c => RateCounts.Check(c, null, who, limits, now)));
+        return Task.FromResult(limits.Count == 0 ? RateCounts.None : database.Read(c => RateCounts.Check(c, who, limits, now)));
     }
 
     public Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
     {
         var now = NowMs;
-        return database.WriteAsync(connection => StartCall(connection, null, start, now), ct);
+        return database.WriteAsync(connection => StartCall(connection, start, now), ct);
     }
 
-    private static StartDecision StartCall(SqliteConnection connection, SqliteTransaction? tx, CallStart start, long now)
+    private static StartDecision StartCall(SqliteConnection connection, CallStart start, long now)
     {
+        const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         var shadowOverruns = new List<(Budget, long)>();
 
         // Checked again under the write lock: two identical calls racing each other are still one request.
-        if (start.Fingerprint is { } fingerprint && FindEarlier(connection, tx, fingerprint, start.RetryHorizon) is { } earlier)
+        if (start.Fingerprint is { } fingerprint && FindEarlier(connection, fingerprint, start.RetryHorizon) is { } earlier)
         {
+            // It passed the rate check and may still reach Stripe (an unknown outcome is sent again): it counts.
+            RateCounts.Count(connection, start.Who, start.RateLimits, now);
             return new StartDecision.Retry(earlier);
         }
 
         // Exactly, now: concurrent calls may have filled a limit since this one's first check. Counted whatever follows.
         if (start.RateLimits.Count > 0)
         {
-            if (RateCounts.Check(connection, tx, start.Who, start.RateLimits, now).Hit is { } hit)
+            if (RateCounts.Check(connection, start.Who, start.RateLimits, now).Hit is { } hit)
             {
                 return new StartDecision.RateLimited(hit);
             }
 
-            RateCounts.Count(connection, tx, start.Who, start.RateLimits, now);
+            RateCounts.Count(connection, start.Who, start.RateLimits, now);
         }
 
         if (start.ApprovalId is { } approvalId)
         {
-            if (!SqliteApprovals.Consume(connection, tx, approvalId, start.Fingerprint ?? "", start.CallId, now))
+            if (!SqliteApprovals.Consume(connection, approvalId, start.Fingerprint ?? "", start.CallId, now))
             {
                 return new StartDecision.ApprovalGone(approvalId);
             }
@@ -116,26 +119,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<(Budget Budget, long UsedMinor)?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct)
     {
         var now = NowMs;
-        return Task.FromResult(database.Read<(Budget, long)?>(connection =>
-        {
-            foreach (var budget in budgets.Where(b => !b.Shadow))
-            {
-                var used = BudgetQueries.Used(connection, null, who, budget, now);
-                if (used + minor > budget.Limit.Minor)
-                {
-                    return (budget, used);
-                }
-            }
-
-            return null;
-        }));
+        return Task.FromResult(database.Read(connection => BudgetQueries.FirstWithoutRoom(connection, null, who, budgets, minor, now)));
     }
 
     public Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct) =>
-        Task.FromResult(database.Read(c => FindEarlier(c, null, fingerprint, horizon)));
+        Task.FromResult(database.Read(c => FindEarlier(c, fingerprint, horizon)));
 
-    private static AuditRecord? FindEarlier(SqliteConnection connection, SqliteTransaction? tx, string fingerprint, DateTimeOffset horizon) =>
-        connection.ReadFirst(tx,
+    private static AuditRecord? FindEarlier(SqliteConnection connection, string fingerprint, DateTimeOffset horizon) =>
+        connection.ReadFirst(null,
             $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
             "AND outcome IN ('allowed', 'unknown') ORDER BY at_ms DESC, id DESC LIMIT 1",
             AuditRow.Read, ("@fingerprint", fingerprint), ("@horizon", horizon.ToUnixTimeMilliseconds()))?.ToRecord();
@@ -145,13 +136,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         var now = NowMs;
         return database.WriteAsync(connection =>
         {
-            CompleteCall(connection, null, c, now);
+            CompleteCall(connection, c, now);
             return true;
         }, ct);
     }
 
-    private static void CompleteCall(SqliteConnection connection, SqliteTransaction? tx, CallCompletion c, long now)
+    private static void CompleteCall(SqliteConnection connection, CallCompletion c, long now)
     {
+        const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         // The row first: settling as held reads the held amount from the spend row that settling removes.
         var updated = connection.Exec(tx,
             "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
@@ -213,7 +205,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             AuditChainStore.Append(connection, null, written with { Id = id }, now);
             if (d.CountsAgainst.Count > 0)
             {
-                RateCounts.Count(connection, null, d.Who, d.CountsAgainst, now);
+                RateCounts.Count(connection, d.Who, d.CountsAgainst, now);
             }
 
             return true;
@@ -296,7 +288,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     // Spend rows exist only while held (calls in flight, unknown outcomes, approvals): few.
-                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE state = 'held' AND role = @Role AND currency = @Currency " +
+                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @Role AND currency = @Currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
                     new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
                     cancellationToken: ct));

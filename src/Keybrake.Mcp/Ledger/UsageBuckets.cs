@@ -41,10 +41,10 @@ internal static class UsageBuckets
     }
 
     /// <summary>The start of the oldest non-empty bucket of a window, for "retry after".</summary>
-    public static long? Oldest(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, RollingWindow window, long nowMs)
+    public static long? Oldest(SqliteConnection connection, string scope, string kind, RollingWindow window, long nowMs)
     {
         var granularity = Granularities[SeriesOf(window)];
-        return connection.ExecNullableInt64(tx,
+        return connection.ExecNullableInt64(null,
             "SELECT MIN(bucket_ms) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = '' AND granularity_ms = @granularity " +
             "AND bucket_ms > @from AND amount > 0",
             ("@scope", scope), ("@kind", kind), ("@granularity", granularity), ("@from", WindowFrom(window, granularity, nowMs)));
@@ -76,8 +76,8 @@ internal static class UsageBuckets
     }
 
     /// <summary>Drops buckets that no window can reach any more (every series is kept a little over its longest window).</summary>
-    public static void Prune(SqliteConnection connection, IDbTransaction? tx, long nowMs) =>
-        connection.Exec(tx,
+    public static void Prune(SqliteConnection connection, long nowMs) =>
+        connection.Exec(null,
             "DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
             "OR (granularity_ms IN (3600000, 86400000) AND bucket_ms < @month)",
             ("@minute", nowMs - 180_000), ("@hour", nowMs - 3 * 3_600_000), ("@month", nowMs - 32L * 86_400_000));
@@ -115,8 +115,8 @@ internal static class SpendBook
     {
         var (agentMask, roleMask) = Masks(budgets, currency);
         connection.Exec(tx,
-            "INSERT INTO spend (call_id, agent, role, currency, amount_minor, state, at_ms, agent_mask, role_mask) " +
-            "VALUES (@callId, @agent, @role, @currency, @amount, 'held', @now, @agentMask, @roleMask)",
+            "INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +
+            "VALUES (@callId, @agent, @role, @currency, @amount, @now, @agentMask, @roleMask)",
             ("@callId", callId), ("@agent", who.Agent), ("@role", who.Role), ("@currency", currency), ("@amount", amount), ("@now", nowMs),
             ("@agentMask", agentMask), ("@roleMask", roleMask));
         Add(connection, tx, who, currency, agentMask, roleMask, nowMs, amount);
@@ -142,16 +142,7 @@ internal static class SpendBook
     }
 
     /// <summary>Releases a hold: nothing moved.</summary>
-    public static void Release(SqliteConnection connection, IDbTransaction? tx, string callId)
-    {
-        if (Row(connection, tx, callId) is not { } row)
-        {
-            return;
-        }
-
-        connection.Exec(tx, "DELETE FROM spend WHERE call_id = @callId", ("@callId", callId));
-        Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, -row.AmountMinor);
-    }
+    public static void Release(SqliteConnection connection, IDbTransaction? tx, string callId) => Settle(connection, tx, callId, moved: 0);
 
     private static void Add(SqliteConnection connection, IDbTransaction? tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
     {

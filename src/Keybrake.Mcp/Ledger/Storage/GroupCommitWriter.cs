@@ -46,9 +46,10 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
                 ReleaseLead();
             }
         }
-        else if (_disposed)
+        else if (_disposed && write.TryAbandon())
         {
-            // Disposing holds the lead for good once it has drained the queue: nobody would run this write.
+            // Disposing holds the lead for good once it has drained the queue: nobody would run this write. Abandoned
+            // before any batch claimed it, so it is answered as refused and never run.
             write.Fail(new ObjectDisposedException(nameof(GroupCommitWriter)));
             write.Answer();
         }
@@ -100,6 +101,8 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         var done = new List<PendingWrite>(batch.Count);
         try
         {
+            // Writes abandoned by a caller that saw the writer disposed were answered already: never run them.
+            batch.RemoveAll(w => !w.TryClaim());
             done.AddRange(batch.Where(w => w.CancelIfRequested()));
             batch.RemoveAll(w => w.IsDone);
             if (batch.Count == 0)
@@ -287,6 +290,12 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
     private abstract class PendingWrite
     {
+        private int _state; // 0 queued, 1 claimed by a batch, 2 abandoned
+
+        public bool TryClaim() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
         public abstract bool IsDone { get; }
 
         public abstract bool CancelIfRequested();

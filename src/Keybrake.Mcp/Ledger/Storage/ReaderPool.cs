@@ -9,7 +9,10 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// </summary>
 internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDisposable
 {
-    private readonly ConcurrentBag<SqliteConnection> _idle = [];
+    // A stack: the most recently used connection, with the warmest cache, goes out first. Its count is kept apart
+    // because counting a concurrent collection walks it.
+    private readonly ConcurrentStack<SqliteConnection> _idle = new();
+    private int _idleCount;
     private int _generation;
     private bool _disposed;
 
@@ -36,25 +39,36 @@ internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDispo
     public void Clear()
     {
         Interlocked.Increment(ref _generation);
-        while (_idle.TryTake(out var connection))
+        while (_idle.TryPop(out var connection))
         {
+            Interlocked.Decrement(ref _idleCount);
             connection.Dispose();
         }
     }
 
     // No moved-file check per read: every call writes before it reaches Stripe, and the writer checks the file before
     // each transaction and clears this pool when it moved.
-    private SqliteConnection Rent() => _idle.TryTake(out var connection) ? connection : open();
+    private SqliteConnection Rent()
+    {
+        if (_idle.TryPop(out var connection))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return connection;
+        }
+
+        return open();
+    }
 
     private void Return(SqliteConnection connection, int generation)
     {
-        if (_disposed || generation != Volatile.Read(ref _generation) || _idle.Count >= keep)
+        if (_disposed || generation != Volatile.Read(ref _generation) || Volatile.Read(ref _idleCount) >= keep)
         {
             connection.Dispose();
             return;
         }
 
-        _idle.Add(connection);
+        Interlocked.Increment(ref _idleCount);
+        _idle.Push(connection);
     }
 
     public void Dispose()
