@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Ledger;
 
 namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// One kind of call in a loop from one caller (or <c>--callers N</c>), for a profiler to attach to (<c>dotnet-trace collect -- ... loop revoked</c>):
-/// <c>allowed</c> (instant tool), <c>governed</c> (Stripe tools, canned Stripe), <c>revoked</c>, <c>broke</c> (budget spent). Prints calls/s; judges nothing.
+/// <c>allowed</c> (instant tool), <c>governed</c> (Stripe tools, canned Stripe), <c>revoked</c>, <c>broke</c> (budget spent),
+/// <c>write</c> (the ledger's write of a refusal alone, no pipeline). Prints calls/s; judges nothing.
 /// </summary>
 public static class LoopScenario
 {
@@ -35,12 +37,22 @@ public static class LoopScenario
         var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
+        var arguments = BenchWorld.Refund().ToJsonString();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
             var name = callers == 1 ? agent : $"{agent[..agent.LastIndexOf('-')]}-{c}";
             while (Stopwatch.GetTimestamp() < stop)
             {
-                await BenchWorld.Expect(pipeline.RunAsync(name, "issue_refund", BenchWorld.Refund(), CancellationToken.None), error);
+                if (kind == "write")
+                {
+                    await world.Ledger.RecordDenialAsync(new DeniedCall($"call_{Guid.CreateVersion7():N}", new CallIdentity($"gone-{c}", "gone"), "issue_refund",
+                        arguments, DenialCodes.Revoked, "agent 'gone' is revoked", null), CancellationToken.None);
+                }
+                else
+                {
+                    await BenchWorld.Expect(pipeline.RunAsync(name, "issue_refund", BenchWorld.Refund(), CancellationToken.None), error);
+                }
+
                 Interlocked.Increment(ref calls);
             }
         })));

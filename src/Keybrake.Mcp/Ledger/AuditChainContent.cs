@@ -18,11 +18,19 @@ public static class AuditChainContent
     /// <summary>The canonical content of a record as it is after a write.</summary>
     /// <remarks>
     /// Equal to <c>Canonicalize(AuditRecordJson.Fields(record))</c>, written field by field in key order instead: this runs
-    /// for every audit write, inside the ledger's write transaction.
+    /// for every audit write.
     /// </remarks>
-    public static string Of(AuditRecord r)
+    public static string Of(AuditRecord r) => Prepare(r).WithId(r.Id);
+
+    /// <summary>
+    /// The content of a row not written yet, but for its id: built before the ledger's write transaction, so the
+    /// one writer only puts the id in (its <see cref="PreparedContent.WithId"/> equals <see cref="Of"/>).
+    /// </summary>
+    public static PreparedContent Prepare(AuditRecord r)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
+        int beforeId;
+        int afterId;
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -34,7 +42,12 @@ public static class AuditChainContent
             w.WriteString("code", r.Code);
             w.WriteString("currency", r.Currency?.ToLowerInvariant());
             WriteNumber(w, "duration_ms", r.DurationMs);
-            w.WriteNumber("id", r.Id);
+            w.Flush();
+            beforeId = buffer.WrittenCount;
+            // Any id: the text between the two marks is replaced (",\"id\":" and the number).
+            w.WriteNumber("id", 0);
+            w.Flush();
+            afterId = buffer.WrittenCount;
             w.WriteString("idempotency_key", r.IdempotencyKey);
             w.WriteString("message", r.Message);
             w.WriteString("object", r.Object);
@@ -46,7 +59,8 @@ public static class AuditChainContent
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var written = buffer.WrittenSpan;
+        return new PreparedContent(Encoding.UTF8.GetString(written[..beforeId]), Encoding.UTF8.GetString(written[afterId..]));
     }
 
     private static void WriteNumber(Utf8JsonWriter writer, string name, long? value)

@@ -27,17 +27,40 @@ internal static class AuditChainStore
         var content = AuditChainContent.Of(written);
         // Only the newest event is read: appending costs the same on a chain of any length.
         var last = connection.ReadFirst(tx, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
-        var prevHash = last?.Hash ?? AuditChainContent.Genesis;
-        var hash = AuditChainContent.Hash(prevHash, content);
-        connection.Exec(tx,
-            "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
-            ("@seq", (last?.Seq ?? 0) + 1), ("@callId", written.CallId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash),
-            ("@hash", hash));
+        var hash = Link(connection, tx, last?.Seq ?? 0, last?.Hash ?? AuditChainContent.Genesis, written.CallId, atMs, content);
         if (hashOnRow)
         {
             // The row carries its latest hash (audit --json shows it); its page is already written by this transaction.
             connection.Exec(tx, "UPDATE audit SET hash = @hash WHERE id = @id", ("@hash", hash), ("@id", written.Id));
         }
+    }
+
+    /// <summary>
+    /// Writes a new audit row already sealed: its id and the chain's tip are read first, so <paramref name="insert"/>
+    /// writes the row with its id and hash at once (no update after it).
+    /// </summary>
+    /// <param name="insert">Inserts the row with this id and hash.</param>
+    public static void AppendNew(SqliteConnection connection, IDbTransaction? tx, PreparedContent prepared, string callId, long atMs, Action<long, string> insert)
+    {
+        // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
+        var tip = connection.ReadFirst(tx,
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), last.seq, last.hash " +
+            "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
+            r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
+        var content = prepared.WithId(tip.NextId);
+        var hash = AuditChainContent.Hash(tip.Hash, content);
+        insert(tip.NextId, hash);
+        Link(connection, tx, tip.Seq, tip.Hash, callId, atMs, content, hash);
+    }
+
+    private static string Link(SqliteConnection connection, IDbTransaction? tx, long lastSeq, string prevHash, string callId, long atMs, string content,
+        string? hash = null)
+    {
+        hash ??= AuditChainContent.Hash(prevHash, content);
+        connection.Exec(tx,
+            "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
+            ("@seq", lastSeq + 1), ("@callId", callId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash), ("@hash", hash));
+        return hash;
     }
 
     /// <summary>Every event, in chain order, streamed.</summary>
@@ -47,8 +70,18 @@ internal static class AuditChainStore
     /// <summary>Seals rows written before the chain existed, oldest first, so an upgraded ledger verifies.</summary>
     public static async Task BackfillAsync(SqliteConnection connection, SqliteTransaction tx, long atMs, CancellationToken ct)
     {
-        var callIds = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT call_id FROM audit ORDER BY id", transaction: tx, cancellationToken: ct));
+        var callIds = new List<string>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT call_id FROM audit ORDER BY id";
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                callIds.Add(reader.GetString(0));
+            }
+        }
+
         foreach (var callId in callIds)
         {
             Append(connection, tx, callId, atMs, hashOnRow: false);
@@ -56,4 +89,6 @@ internal static class AuditChainStore
     }
 
     private sealed record LastEvent(long Seq, string Hash);
+
+    private sealed record Tip(long NextId, long Seq, string Hash);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -77,8 +76,18 @@ public sealed class SqliteDatabase : IDisposable
 
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
-        await connection.ExecuteAsync(_pragmas);
+        await ExecuteAsync(connection, null, _pragmas, ct);
         return connection;
+    }
+
+    // Plain ADO.NET, not Dapper: a server that only opens its ledger then never loads Dapper (and the XML assemblies
+    // its type handlers pull in): less start-up time and resident memory.
+    private static async Task<object?> ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(ct);
     }
 
     /// <summary>Runs a read on a kept connection (one statement's cost, not a connection's).</summary>
@@ -157,18 +166,18 @@ public sealed class SqliteDatabase : IDisposable
 
         await using var connection = await OpenAsync(_createConnectionString, ct);
         // WAL lets readers (the CLI, other servers) proceed while one process writes.
-        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var version = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;", transaction: tx);
+        var version = Convert.ToInt64(await ExecuteAsync(connection, tx, "PRAGMA user_version;", ct), System.Globalization.CultureInfo.InvariantCulture);
         for (var next = (int)version; next < LedgerSchema.Migrations.Length; next++)
         {
-            await connection.ExecuteAsync(LedgerSchema.Migrations[next], transaction: tx);
+            await ExecuteAsync(connection, tx, LedgerSchema.Migrations[next], ct);
             if (next == LedgerSchema.AuditChainMigration)
             {
                 await AuditChainStore.BackfillAsync(connection, tx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
             }
 
-            await connection.ExecuteAsync($"PRAGMA user_version = {next + 1};", transaction: tx);
+            await ExecuteAsync(connection, tx, $"PRAGMA user_version = {next + 1};", ct);
         }
 
         await tx.CommitAsync(ct);

@@ -47,10 +47,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<StartDecision> StartCallAsync(CallStart start, CancellationToken ct)
     {
         var now = NowMs;
-        return database.WriteAsync(connection => StartCall(connection, start, now), ct);
+        // The 'started' row's sealed content is built here, outside the one writer; only its id is left.
+        var content = AuditChainContent.Prepare(new AuditRecord
+        {
+            Id = 0, CallId = start.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = start.Who.Agent, Role = start.Who.Role, Tool = start.Tool,
+            Outcome = AuditOutcomes.Unknown, Currency = start.Hold?.Currency.Code, Object = start.Object, IdempotencyKey = start.IdempotencyKey,
+            Arguments = start.Arguments,
+        });
+        return database.WriteAsync(connection => StartCall(connection, start, content, now), ct);
     }
 
-    private static StartDecision StartCall(SqliteConnection connection, CallStart start, long now)
+    private static StartDecision StartCall(SqliteConnection connection, CallStart start, PreparedContent content, long now)
     {
         const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         var shadowOverruns = new List<(Budget, long)>();
@@ -100,19 +107,12 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Hold(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
         }
 
-        var written = new AuditRecord
-        {
-            Id = 0, CallId = start.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = start.Who.Agent, Role = start.Who.Role, Tool = start.Tool,
-            Outcome = AuditOutcomes.Unknown, Currency = start.Hold?.Currency.Code, Object = start.Object, IdempotencyKey = start.IdempotencyKey,
-            Arguments = start.Arguments,
-        };
-        var id = connection.ExecInt64(tx,
-            "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint) " +
-            "VALUES (@callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint) RETURNING id",
-            ("@callId", written.CallId), ("@now", now), ("@agent", written.Agent), ("@role", written.Role), ("@tool", written.Tool),
-            ("@outcome", written.Outcome), ("@currency", written.Currency), ("@object", written.Object), ("@idempotencyKey", written.IdempotencyKey),
-            ("@arguments", written.Arguments), ("@fingerprint", start.Fingerprint));
-        AuditChainStore.Append(connection, tx, written with { Id = id }, now);
+        AuditChainStore.AppendNew(connection, tx, content, start.CallId, now, (id, hash) => connection.Exec(tx,
+            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
+            "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint, @hash)",
+            ("@id", id), ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
+            ("@outcome", AuditOutcomes.Unknown), ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
+            ("@arguments", start.Arguments), ("@fingerprint", start.Fingerprint), ("@hash", hash)));
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
@@ -145,12 +145,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         // The row first: settling as held reads the held amount from the spend row that settling removes.
-        var updated = connection.Exec(tx,
+        // RETURNING: the row as updated seals it, without reading it again.
+        var updated = connection.ReadFirst(tx,
             "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
             "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
             "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
-            "duration_ms = @durationMs, result = @result WHERE call_id = @callId",
-            ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
+            $"duration_ms = @durationMs, result = @result WHERE call_id = @callId RETURNING {AuditRow.Columns}",
+            AuditRow.Read, ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
             ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId), ("@durationMs", c.DurationMs),
             ("@result", c.Result), ("@callId", c.CallId));
         if (c.Outcome == AuditOutcomes.Unknown)
@@ -166,9 +167,9 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Release(connection, tx, c.CallId);
         }
 
-        if (updated > 0)
+        if (updated is not null)
         {
-            AuditChainStore.Append(connection, tx, c.CallId, now);
+            AuditChainStore.Append(connection, tx, updated.ToRecord(), now);
         }
     }
 
@@ -188,21 +189,20 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
     {
         var now = NowMs;
+        // Everything but the row's id is known now: its sealed content is built here, outside the one writer.
+        var content = AuditChainContent.Prepare(new AuditRecord
+        {
+            Id = 0, CallId = d.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = d.Who.Agent, Role = d.Who.Role, Tool = d.Tool,
+            Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = d.Arguments, Result = d.Result,
+        });
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
         return database.WriteAsync(connection =>
         {
-            var written = new AuditRecord
-            {
-                Id = 0, CallId = d.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = d.Who.Agent, Role = d.Who.Role, Tool = d.Tool,
-                Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = d.Arguments, Result = d.Result,
-            };
-            var id = connection.ExecInt64(null,
-                "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms) " +
-                "VALUES (@callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, @durationMs) RETURNING id",
-                ("@callId", written.CallId), ("@now", now), ("@agent", written.Agent), ("@role", written.Role), ("@tool", written.Tool),
-                ("@outcome", written.Outcome), ("@code", written.Code), ("@message", written.Message), ("@arguments", written.Arguments),
-                ("@result", written.Result), ("@durationMs", written.DurationMs));
-            AuditChainStore.Append(connection, null, written with { Id = id }, now);
+            AuditChainStore.AppendNew(connection, null, content, d.CallId, now, (id, hash) => connection.Exec(null,
+                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
+                "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0, @hash)",
+                ("@id", id), ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool),
+                ("@outcome", d.Outcome), ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result), ("@hash", hash)));
             if (d.CountsAgainst.Count > 0)
             {
                 RateCounts.Count(connection, d.Who, d.CountsAgainst, now);

@@ -18,6 +18,7 @@ public sealed class AuditChainTests
         """{"z":1,"a":{"y":[3,2,{"b":null,"a":true}],"x":"\u00e9\u2028<tag> & \"quotes\""},"n":-1.50e3,"m":0.1}""",
         """{"approval_id":"apr_1","decision":"approve","by":"alice (terminal)","reason":null}""",
         """{"emoji":"\ud83d\udcb8","ctrl":"\u0001\t\n","big":12345678901234567890}""",
+        """{"id":0,"nested":{"id":"0","idempotency_key":null}}""",
     };
 
     [Theory]
@@ -39,9 +40,16 @@ public sealed class AuditChainTests
                 Id = 8, CallId = "call_2", Time = DateTimeOffset.UnixEpoch, Agent = "a\"b", Role = "r", Tool = "t", Outcome = "denied",
                 Code = "budget_exceeded", Message = "refund of 150.00 USD would exceed \u2028 <budget>", Arguments = arguments,
             },
+            new AuditRecord
+            {
+                Id = 4_503_599_627_370_497, CallId = "call_3", Time = DateTimeOffset.FromUnixTimeMilliseconds(1), Agent = "x", Role = "r", Tool = "t",
+                Outcome = "unknown", Arguments = arguments,
+            },
         })
         {
             Assert.Equal(AuditChainContent.Canonicalize(AuditRecordJson.Fields(record)), AuditChainContent.Of(record));
+            // Prepared before the writer knows the id, completed with it there: the same bytes.
+            Assert.Equal(AuditChainContent.Of(record), AuditChainContent.Prepare(record with { Id = 0 }).WithId(record.Id));
         }
     }
 
