@@ -14,24 +14,24 @@ internal static class AuditChainStore
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
     /// <param name="hashOnRow">False only before the audit table had its hash column (the upgrade that adds it fills it).</param>
-    public static void Append(SqliteConnection connection, IDbTransaction? tx, string callId, long atMs, bool hashOnRow = true)
+    public static void Append(SqliteConnection connection, string callId, long atMs, bool hashOnRow = true)
     {
-        var row = connection.ReadFirst(tx, $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
+        var row = connection.ReadFirst($"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
             ?? throw new InvalidOperationException($"audit row {callId} is missing");
-        Append(connection, tx, row.ToRecord(), atMs, hashOnRow);
+        Append(connection, row.ToRecord(), atMs, hashOnRow);
     }
 
     /// <summary>Seals a row from the values just written to it (with its id), without reading it back.</summary>
-    public static void Append(SqliteConnection connection, IDbTransaction? tx, AuditRecord written, long atMs, bool hashOnRow = true)
+    public static void Append(SqliteConnection connection, AuditRecord written, long atMs, bool hashOnRow = true)
     {
         var content = AuditChainContent.Of(written);
         // Only the newest event is read: appending costs the same on a chain of any length.
-        var last = connection.ReadFirst(tx, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
-        var hash = Link(connection, tx, last?.Seq ?? 0, last?.Hash ?? AuditChainContent.Genesis, written.CallId, atMs, content);
+        var last = connection.ReadFirst("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
+        var hash = Link(connection, last?.Seq ?? 0, last?.Hash ?? AuditChainContent.Genesis, written.CallId, atMs, content);
         if (hashOnRow)
         {
             // The row carries its latest hash (audit --json shows it); its page is already written by this transaction.
-            connection.Exec(tx, "UPDATE audit SET hash = @hash WHERE id = @id", ("@hash", hash), ("@id", written.Id));
+            connection.Exec("UPDATE audit SET hash = @hash WHERE id = @id", ("@hash", hash), ("@id", written.Id));
         }
     }
 
@@ -40,25 +40,23 @@ internal static class AuditChainStore
     /// writes the row with its id and hash at once (no update after it).
     /// </summary>
     /// <param name="insert">Inserts the row with this id and hash.</param>
-    public static void AppendNew(SqliteConnection connection, IDbTransaction? tx, PreparedContent prepared, string callId, long atMs, Action<long, string> insert)
+    public static void AppendNew(SqliteConnection connection, PreparedContent prepared, string callId, long atMs, Action<long, string> insert)
     {
         // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
-        var tip = connection.ReadFirst(tx,
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), last.seq, last.hash " +
+        var tip = connection.ReadFirst("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), last.seq, last.hash " +
             "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
             r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
         var content = prepared.WithId(tip.NextId);
         var hash = AuditChainContent.Hash(tip.Hash, content);
         insert(tip.NextId, hash);
-        Link(connection, tx, tip.Seq, tip.Hash, callId, atMs, content, hash);
+        Link(connection, tip.Seq, tip.Hash, callId, atMs, content, hash);
     }
 
-    private static string Link(SqliteConnection connection, IDbTransaction? tx, long lastSeq, string prevHash, string callId, long atMs, string content,
+    private static string Link(SqliteConnection connection, long lastSeq, string prevHash, string callId, long atMs, string content,
         string? hash = null)
     {
         hash ??= AuditChainContent.Hash(prevHash, content);
-        connection.Exec(tx,
-            "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
+        connection.Exec("INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
             ("@seq", lastSeq + 1), ("@callId", callId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash), ("@hash", hash));
         return hash;
     }
@@ -84,7 +82,7 @@ internal static class AuditChainStore
 
         foreach (var callId in callIds)
         {
-            Append(connection, tx, callId, atMs, hashOnRow: false);
+            Append(connection, callId, atMs, hashOnRow: false);
         }
     }
 

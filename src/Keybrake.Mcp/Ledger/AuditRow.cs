@@ -39,7 +39,7 @@ internal sealed class AuditRow
     public string? Hash { get; init; }
 
     /// <summary>Reads a row selected with <see cref="Columns"/> (and <see cref="HashColumn"/> after them, if present), by position.</summary>
-    public static AuditRow Read(SqliteDataReader r) => new()
+    public static AuditRow Read(SqliteRow r) => new()
     {
         Id = r.GetInt64(0), CallId = r.GetString(1), AtMs = r.GetInt64(2), Agent = r.GetString(3), Role = r.GetString(4), Tool = r.GetString(5),
         Outcome = r.GetString(6), Code = r.NullableString(7), Message = r.NullableString(8), Amount = r.NullableInt64(9), Currency = r.NullableString(10),

@@ -7,16 +7,16 @@ namespace Keybrake.Mcp.Ledger;
 /// <summary>How much of a budget is used: the one query that both call holds and approval holds check against.</summary>
 internal static class BudgetQueries
 {
-    public static long Used(SqliteConnection connection, IDbTransaction? tx, CallIdentity who, Budget budget, long now) =>
-        UsageBuckets.Sum(connection, tx, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
+    public static long Used(SqliteConnection connection, CallIdentity who, Budget budget, long now) =>
+        UsageBuckets.Sum(connection, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
 
     /// <summary>The first enforced (not shadow) budget that has no room for <paramref name="minor"/> more, with its usage.</summary>
-    public static (Budget Budget, long UsedMinor)? FirstWithoutRoom(SqliteConnection connection, IDbTransaction? tx, CallIdentity who,
+    public static (Budget Budget, long UsedMinor)? FirstWithoutRoom(SqliteConnection connection, CallIdentity who,
         IEnumerable<Budget> budgets, long minor, long now)
     {
         foreach (var budget in budgets.Where(b => !b.Shadow))
         {
-            var used = Used(connection, tx, who, budget, now);
+            var used = Used(connection, who, budget, now);
             if (used + minor > budget.Limit.Minor)
             {
                 return (budget, used);

@@ -18,7 +18,7 @@ internal static class RateCounts
         foreach (var limit in limits.OrderBy(l => l.Shadow))
         {
             var scope = UsageBuckets.Scope(limit.Per, who);
-            var used = UsageBuckets.Sum(connection, null, scope, UsageBuckets.Calls, "", limit.Window, now);
+            var used = UsageBuckets.Sum(connection, scope, UsageBuckets.Calls, "", limit.Window, now);
             if (used < limit.Calls)
             {
                 continue;
@@ -47,7 +47,7 @@ internal static class RateCounts
         foreach (var group in limits.GroupBy(l => UsageBuckets.Scope(l.Per, who)))
         {
             var mask = group.Aggregate(0, (m, l) => m | 1 << UsageBuckets.SeriesOf(l.Window));
-            UsageBuckets.Add(connection, null, group.Key, UsageBuckets.Calls, "", mask, now, 1);
+            UsageBuckets.Add(connection, group.Key, UsageBuckets.Calls, "", mask, now, 1);
         }
 
         // Old buckets can never count again; clearing them now and then keeps the table small without a job.

@@ -41,14 +41,14 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await using var connection = await database.OpenAsync(ct);
         using var writing = await database.LockWritesAsync(ct);
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
-        if (BudgetQueries.FirstWithoutRoom(connection, tx, who, budgets.Where(b => b.Limit.Currency == amount.Currency), amount.Minor, now) is { } full)
+        if (BudgetQueries.FirstWithoutRoom(connection, who, budgets.Where(b => b.Limit.Currency == amount.Currency), amount.Minor, now) is { } full)
         {
             return new ApprovalRequestResult.OverBudget(full.Budget, full.UsedMinor);
         }
 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         var expires = now + (long)expiresAfter.TotalMilliseconds;
-        SpendBook.Hold(connection, tx, id, who, amount.Currency.Code, amount.Minor, budgets, now);
+        SpendBook.Hold(connection, id, who, amount.Currency.Code, amount.Minor, budgets, now);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms) " +
             "VALUES (@id, @Agent, @Role, @tool, @fingerprint, @arguments, @Minor, @Currency, 'pending', @now, @expires)",
@@ -84,7 +84,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
 
         if (!approve)
         {
-            SpendBook.Release(connection, tx, id);
+            SpendBook.Release(connection, id);
         }
 
         var record = (await connection.QueryFirstAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM approval WHERE id = @id", new { id }, tx, cancellationToken: ct))).ToRecord();
@@ -104,7 +104,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
                     ["approval_id"] = id, ["decision"] = approve ? "approve" : "deny", ["by"] = by, ["reason"] = reason,
                 }.ToJsonString(),
             }, tx, cancellationToken: ct));
-        AuditChainStore.Append(connection, tx, decisionId, now);
+        AuditChainStore.Append(connection, decisionId, now);
         await tx.CommitAsync(ct);
         return record;
     }
@@ -139,7 +139,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             "SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", new { now }, tx, cancellationToken: ct));
         foreach (var id in expired)
         {
-            SpendBook.Release(connection, tx, id);
+            SpendBook.Release(connection, id);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -154,8 +154,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     /// </summary>
     internal static bool Consume(SqliteConnection connection, string approvalId, string fingerprint, string callId, long now)
     {
-        var used = connection.Exec(null,
-            "UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
+        var used = connection.Exec("UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
             "AND status = 'approved' AND expires_at_ms >= @now",
             ("@callId", callId), ("@approvalId", approvalId), ("@fingerprint", fingerprint), ("@now", now));
         if (used == 0)
@@ -163,7 +162,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             return false;
         }
 
-        connection.Exec(null, "UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", ("@callId", callId), ("@approvalId", approvalId));
+        connection.Exec("UPDATE spend SET call_id = @callId WHERE call_id = @approvalId", ("@callId", callId), ("@approvalId", approvalId));
         return true;
     }
 

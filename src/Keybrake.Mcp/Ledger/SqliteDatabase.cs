@@ -123,7 +123,7 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     // PASSIVE never waits for readers or the writer: it copies what it can and leaves the rest for next time.
-    private void Checkpoint() => _readers.Read(c => c.Exec(null, "PRAGMA wal_checkpoint(PASSIVE);"));
+    private void Checkpoint() => _readers.Read(c => c.Exec("PRAGMA wal_checkpoint(PASSIVE);"));
 
     public void Dispose()
     {

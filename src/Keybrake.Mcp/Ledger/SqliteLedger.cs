@@ -17,8 +17,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct) =>
-        Task.FromResult(database.Read(c => c.ReadFirst(null,
-            "SELECT scope, revoked_at_ms, reason FROM revocation WHERE scope IN (@agent, @role, 'all') ORDER BY revoked_at_ms LIMIT 1",
+        Task.FromResult(database.Read(c => c.ReadFirst("SELECT scope, revoked_at_ms, reason FROM revocation WHERE scope IN (@agent, @role, 'all') ORDER BY revoked_at_ms LIMIT 1",
             r => new Revocation(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.NullableString(2)),
             ("@agent", RevocationScopes.Agent(who.Agent)), ("@role", RevocationScopes.Role(who.Role)))));
 
@@ -59,7 +58,6 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     private static StartDecision StartCall(SqliteConnection connection, CallStart start, PreparedContent content, long now)
     {
-        const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         var shadowOverruns = new List<(Budget, long)>();
 
         // Checked again under the write lock: two identical calls racing each other are still one request.
@@ -92,7 +90,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         {
             foreach (var budget in start.Budgets.Where(b => b.Limit.Currency == hold.Currency).OrderBy(b => b.Shadow))
             {
-                var used = BudgetQueries.Used(connection, tx, start.Who, budget, now);
+                var used = BudgetQueries.Used(connection, start.Who, budget, now);
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
                     if (!budget.Shadow)
@@ -104,11 +102,10 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 }
             }
 
-            SpendBook.Hold(connection, tx, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
+            SpendBook.Hold(connection, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
         }
 
-        AuditChainStore.AppendNew(connection, tx, content, start.CallId, now, (id, hash) => connection.Exec(tx,
-            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
+        AuditChainStore.AppendNew(connection, content, start.CallId, now, (id, hash) => connection.Exec("INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
             "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint, @hash)",
             ("@id", id), ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
             ("@outcome", AuditOutcomes.Unknown), ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
@@ -119,15 +116,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public Task<(Budget Budget, long UsedMinor)?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct)
     {
         var now = NowMs;
-        return Task.FromResult(database.Read(connection => BudgetQueries.FirstWithoutRoom(connection, null, who, budgets, minor, now)));
+        return Task.FromResult(database.Read(connection => BudgetQueries.FirstWithoutRoom(connection, who, budgets, minor, now)));
     }
 
     public Task<AuditRecord?> FindEarlierAsync(string fingerprint, DateTimeOffset horizon, CancellationToken ct) =>
         Task.FromResult(database.Read(c => FindEarlier(c, fingerprint, horizon)));
 
     private static AuditRecord? FindEarlier(SqliteConnection connection, string fingerprint, DateTimeOffset horizon) =>
-        connection.ReadFirst(null,
-            $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
+        connection.ReadFirst($"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
             "AND outcome IN ('allowed', 'unknown') ORDER BY at_ms DESC, id DESC LIMIT 1",
             AuditRow.Read, ("@fingerprint", fingerprint), ("@horizon", horizon.ToUnixTimeMilliseconds()))?.ToRecord();
 
@@ -143,11 +139,9 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     private static void CompleteCall(SqliteConnection connection, CallCompletion c, long now)
     {
-        const SqliteTransaction? tx = null; // the writer's transaction; its statements take no transaction object
         // The row first: settling as held reads the held amount from the spend row that settling removes.
         // RETURNING: the row as updated seals it, without reading it again.
-        var updated = connection.ReadFirst(tx,
-            "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
+        var updated = connection.ReadFirst("UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
             "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
             "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
             $"duration_ms = @durationMs, result = @result WHERE call_id = @callId RETURNING {AuditRow.Columns}",
@@ -160,16 +154,16 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
         else if (c.MovedMinor is not null || c.SettleAsHeld)
         {
-            SpendBook.Settle(connection, tx, c.CallId, c.MovedMinor);
+            SpendBook.Settle(connection, c.CallId, c.MovedMinor);
         }
         else
         {
-            SpendBook.Release(connection, tx, c.CallId);
+            SpendBook.Release(connection, c.CallId);
         }
 
         if (updated is not null)
         {
-            AuditChainStore.Append(connection, tx, updated.ToRecord(), now);
+            AuditChainStore.Append(connection, updated.ToRecord(), now);
         }
     }
 
@@ -179,9 +173,9 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         // per-call lookup scan the whole audit log. Both read only the partial index of unknown calls (few at any time).
         var before = startedBefore.ToUnixTimeMilliseconds();
         var rows = database.Read(c => stripeObject is null
-            ? c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit INDEXED BY ix_audit_unknown WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
+            ? c.ReadAll($"SELECT {AuditRow.Columns} FROM audit INDEXED BY ix_audit_unknown WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
                 AuditRow.Read, ("@before", before))
-            : c.ReadAll(null, $"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
+            : c.ReadAll($"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
                 AuditRow.Read, ("@object", stripeObject), ("@before", before)));
         return Task.FromResult<IReadOnlyList<AuditRecord>>([.. rows.Select(r => r.ToRecord())]);
     }
@@ -198,8 +192,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
         return database.WriteAsync(connection =>
         {
-            AuditChainStore.AppendNew(connection, null, content, d.CallId, now, (id, hash) => connection.Exec(null,
-                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
+            AuditChainStore.AppendNew(connection, content, d.CallId, now, (id, hash) => connection.Exec("INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
                 "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0, @hash)",
                 ("@id", id), ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool),
                 ("@outcome", d.Outcome), ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result), ("@hash", hash)));
@@ -222,7 +215,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         var sql = query.Limit is null
             ? $"SELECT {columns} FROM audit {where} ORDER BY at_ms, id"
             : $"SELECT * FROM (SELECT {columns} FROM audit {where} ORDER BY at_ms DESC, id DESC LIMIT @limit) ORDER BY AtMs, Id";
-        var rows = database.Read(c => c.ReadAll(null, sql,
+        var rows = database.Read(c => c.ReadAll(sql,
             AuditRow.Read,
             ("@agent", query.Agent), ("@since", query.Since?.ToUnixTimeMilliseconds() ?? 0), ("@until", query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue),
             ("@tool", query.Tool), ("@outcome", query.Outcome), ("@limit", query.Limit ?? -1)));
@@ -284,7 +277,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             foreach (var agent in agents)
             {
                 var who = new CallIdentity(agent ?? "", role.Role);
-                var used = UsageBuckets.Sum(connection, null, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
+                var used = UsageBuckets.Sum(connection, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
                 var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     // Spend rows exist only while held (calls in flight, unknown outcomes, approvals): few.

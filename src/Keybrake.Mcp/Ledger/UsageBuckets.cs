@@ -31,11 +31,10 @@ internal static class UsageBuckets
     public static string Scope(LimitScope per, CallIdentity who) => per == LimitScope.Agent ? $"agent:{who.Agent}" : $"role:{who.Role}";
 
     /// <summary>Usage of one window at <paramref name="nowMs"/>.</summary>
-    public static long Sum(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, string currency, RollingWindow window, long nowMs)
+    public static long Sum(SqliteConnection connection, string scope, string kind, string currency, RollingWindow window, long nowMs)
     {
         var granularity = Granularities[SeriesOf(window)];
-        return connection.ExecInt64(tx,
-            "SELECT COALESCE(SUM(amount), 0) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = @currency " +
+        return connection.ExecInt64("SELECT COALESCE(SUM(amount), 0) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = @currency " +
             "AND granularity_ms = @granularity AND bucket_ms > @from",
             ("@scope", scope), ("@kind", kind), ("@currency", currency), ("@granularity", granularity), ("@from", WindowFrom(window, granularity, nowMs)));
     }
@@ -44,8 +43,7 @@ internal static class UsageBuckets
     public static long? Oldest(SqliteConnection connection, string scope, string kind, RollingWindow window, long nowMs)
     {
         var granularity = Granularities[SeriesOf(window)];
-        return connection.ExecNullableInt64(null,
-            "SELECT MIN(bucket_ms) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = '' AND granularity_ms = @granularity " +
+        return connection.ExecNullableInt64("SELECT MIN(bucket_ms) FROM usage_bucket WHERE scope = @scope AND kind = @kind AND currency = '' AND granularity_ms = @granularity " +
             "AND bucket_ms > @from AND amount > 0",
             ("@scope", scope), ("@kind", kind), ("@granularity", granularity), ("@from", WindowFrom(window, granularity, nowMs)));
     }
@@ -57,7 +55,7 @@ internal static class UsageBuckets
     public static long BucketLength(RollingWindow window) => Granularities[SeriesOf(window)];
 
     /// <summary>Adds <paramref name="delta"/> at <paramref name="atMs"/> to every series in <paramref name="mask"/>.</summary>
-    public static void Add(SqliteConnection connection, IDbTransaction? tx, string scope, string kind, string currency, int mask, long atMs, long delta)
+    public static void Add(SqliteConnection connection, string scope, string kind, string currency, int mask, long atMs, long delta)
     {
         for (var series = 0; series < Granularities.Length; series++)
         {
@@ -68,8 +66,7 @@ internal static class UsageBuckets
 
             var granularity = Granularities[series];
             var bucket = granularity == 0 ? 0 : atMs / granularity * granularity;
-            connection.Exec(tx,
-                "INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@scope, @kind, @currency, @granularity, @bucket, @delta) " +
+            connection.Exec("INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@scope, @kind, @currency, @granularity, @bucket, @delta) " +
                 "ON CONFLICT (scope, kind, currency, granularity_ms, bucket_ms) DO UPDATE SET amount = amount + excluded.amount",
                 ("@scope", scope), ("@kind", kind), ("@currency", currency), ("@granularity", granularity), ("@bucket", bucket), ("@delta", delta));
         }
@@ -77,8 +74,7 @@ internal static class UsageBuckets
 
     /// <summary>Drops buckets that no window can reach any more (every series is kept a little over its longest window).</summary>
     public static void Prune(SqliteConnection connection, long nowMs) =>
-        connection.Exec(null,
-            "DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
+        connection.Exec("DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
             "OR (granularity_ms IN (3600000, 86400000) AND bucket_ms < @month)",
             ("@minute", nowMs - 180_000), ("@hour", nowMs - 3 * 3_600_000), ("@month", nowMs - 32L * 86_400_000));
 }
@@ -110,49 +106,47 @@ internal static class SpendBook
         return (agent | 1 << 2, role | 1 << 2);
     }
 
-    public static void Hold(SqliteConnection connection, IDbTransaction? tx, string callId, CallIdentity who, string currency, long amount,
+    public static void Hold(SqliteConnection connection, string callId, CallIdentity who, string currency, long amount,
         IEnumerable<Budget> budgets, long nowMs)
     {
         var (agentMask, roleMask) = Masks(budgets, currency);
-        connection.Exec(tx,
-            "INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +
+        connection.Exec("INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +
             "VALUES (@callId, @agent, @role, @currency, @amount, @now, @agentMask, @roleMask)",
             ("@callId", callId), ("@agent", who.Agent), ("@role", who.Role), ("@currency", currency), ("@amount", amount), ("@now", nowMs),
             ("@agentMask", agentMask), ("@roleMask", roleMask));
-        Add(connection, tx, who, currency, agentMask, roleMask, nowMs, amount);
+        Add(connection, who, currency, agentMask, roleMask, nowMs, amount);
     }
 
     /// <summary>
     /// Replaces a hold with the money actually moved (null: the amount held) in the usage buckets, and drops the hold:
     /// from here on the buckets and the audit row carry the amount, and the spend table only ever holds what is held.
     /// </summary>
-    public static void Settle(SqliteConnection connection, IDbTransaction? tx, string callId, long? moved)
+    public static void Settle(SqliteConnection connection, string callId, long? moved)
     {
-        if (Row(connection, tx, callId) is not { } row)
+        if (Row(connection, callId) is not { } row)
         {
             return;
         }
 
         var amount = moved ?? row.AmountMinor;
-        connection.Exec(tx, "DELETE FROM spend WHERE call_id = @callId", ("@callId", callId));
+        connection.Exec("DELETE FROM spend WHERE call_id = @callId", ("@callId", callId));
         if (amount != row.AmountMinor)
         {
-            Add(connection, tx, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, amount - row.AmountMinor);
+            Add(connection, new CallIdentity(row.Agent, row.Role), row.Currency, row.AgentMask, row.RoleMask, row.AtMs, amount - row.AmountMinor);
         }
     }
 
     /// <summary>Releases a hold: nothing moved.</summary>
-    public static void Release(SqliteConnection connection, IDbTransaction? tx, string callId) => Settle(connection, tx, callId, moved: 0);
+    public static void Release(SqliteConnection connection, string callId) => Settle(connection, callId, moved: 0);
 
-    private static void Add(SqliteConnection connection, IDbTransaction? tx, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
+    private static void Add(SqliteConnection connection, CallIdentity who, string currency, int agentMask, int roleMask, long atMs, long delta)
     {
-        UsageBuckets.Add(connection, tx, $"agent:{who.Agent}", UsageBuckets.Spend, currency, agentMask, atMs, delta);
-        UsageBuckets.Add(connection, tx, $"role:{who.Role}", UsageBuckets.Spend, currency, roleMask, atMs, delta);
+        UsageBuckets.Add(connection, $"agent:{who.Agent}", UsageBuckets.Spend, currency, agentMask, atMs, delta);
+        UsageBuckets.Add(connection, $"role:{who.Role}", UsageBuckets.Spend, currency, roleMask, atMs, delta);
     }
 
-    private static SpendRow? Row(SqliteConnection connection, IDbTransaction? tx, string callId) =>
-        connection.ReadFirst(tx,
-            "SELECT agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend WHERE call_id = @callId",
+    private static SpendRow? Row(SqliteConnection connection, string callId) =>
+        connection.ReadFirst("SELECT agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend WHERE call_id = @callId",
             r => new SpendRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt32(5), r.GetInt32(6)),
             ("@callId", callId));
 

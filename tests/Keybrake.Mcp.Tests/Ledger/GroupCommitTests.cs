@@ -9,7 +9,7 @@ public sealed class GroupCommitTests
 {
     private const string Insert = "INSERT INTO revocation (scope, revoked_at_ms) VALUES (@scope, 0)";
 
-    private static Func<Microsoft.Data.Sqlite.SqliteConnection, int> Revoke(string scope) => c => c.Exec(null, Insert, ("@scope", scope));
+    private static Func<Microsoft.Data.Sqlite.SqliteConnection, int> Revoke(string scope) => c => c.Exec(Insert, ("@scope", scope));
 
     [Fact]
     public async Task Writes_queued_behind_a_running_transaction_commit_after_it_and_a_failing_one_is_rolled_back_alone()
@@ -42,7 +42,7 @@ public sealed class GroupCommitTests
         Assert.All(await Task.WhenAll(queued), rows => Assert.Equal(1, rows));
         Assert.Equal("this write fails after its insert", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);
 
-        var scopes = database.Read(c => c.ReadAll(null, "SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0)));
+        var scopes = database.Read(c => c.ReadAll("SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0)));
         Assert.Equal(["agent:a", "agent:b", "agent:c", "agent:first"], scopes);
     }
 
@@ -69,7 +69,7 @@ public sealed class GroupCommitTests
         await first;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        Assert.Equal(0L, database.Read(c => c.ExecInt64(null, "SELECT COUNT(*) FROM revocation")));
+        Assert.Equal(0L, database.Read(c => c.ExecInt64("SELECT COUNT(*) FROM revocation")));
     }
 
     [Fact]
@@ -97,6 +97,6 @@ public sealed class GroupCommitTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => database.WriteAsync(Revoke("agent:late"), CancellationToken.None));
 
         using var reopened = new SqliteDatabase(dir.File("keybrake.db"));
-        Assert.Equal(["agent:first", "agent:queued"], reopened.Read(c => c.ReadAll(null, "SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0))));
+        Assert.Equal(["agent:first", "agent:queued"], reopened.Read(c => c.ReadAll("SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0))));
     }
 }

@@ -175,7 +175,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         try
         {
             connection = Connection();
-            connection.Exec(null, "BEGIN IMMEDIATE;");
+            connection.Exec("BEGIN IMMEDIATE;");
         }
         catch (Exception ex)
         {
@@ -201,7 +201,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             if (failed is not null)
             {
-                connection.Exec(null, "ROLLBACK;");
+                connection.Exec("ROLLBACK;");
                 if (error is SqliteException)
                 {
                     Drop();
@@ -210,7 +210,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
                 return true;
             }
 
-            connection.Exec(null, "COMMIT;");
+            connection.Exec("COMMIT;");
         }
         catch (Exception ex)
         {
