@@ -54,7 +54,8 @@ public sealed class SqliteDatabase : IDisposable
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         _createConnectionString = builder.ToString();
         _readers = new ReaderPool(() => OpenKept(ReaderPragmas), KeptReaders);
-        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0;"), _writeGate, BusyTimeout, Checkpoint, _readers.Clear);
+        // A WAL that grew while a long reader held it back is cut back to 64 MB once it rewinds.
+        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"), _writeGate, BusyTimeout, _readers.Clear);
     }
 
     /// <summary>Absolute path of the database file.</summary>
@@ -121,9 +122,6 @@ public sealed class SqliteDatabase : IDisposable
             throw;
         }
     }
-
-    // PASSIVE never waits for readers or the writer: it copies what it can and leaves the rest for next time.
-    private void Checkpoint() => _readers.Read(c => c.Exec("PRAGMA wal_checkpoint(PASSIVE);"));
 
     public void Dispose()
     {

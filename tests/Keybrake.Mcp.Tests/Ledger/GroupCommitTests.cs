@@ -99,4 +99,37 @@ public sealed class GroupCommitTests
         using var reopened = new SqliteDatabase(dir.File("keybrake.db"));
         Assert.Equal(["agent:first", "agent:queued"], reopened.Read(c => c.ReadAll("SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0))));
     }
+
+    [Fact]
+    public async Task The_WAL_rewinds_while_reads_and_writes_never_stop()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("keybrake.db");
+        using var database = new SqliteDatabase(path);
+        await database.InitializeAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                database.Read(c => c.ExecInt64("SELECT count(*) FROM revocation"));
+                reads++;
+            }
+        });
+
+        // 3,000 commits of about 2 KB each: a WAL that never rewinds would pass 20 MB (each commit appends its pages).
+        var padding = new string('x', 2000);
+        for (var i = 0; i < 3000; i++)
+        {
+            await database.WriteAsync(c => c.Exec("INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, 0, @reason)",
+                ("@scope", $"agent:{i}"), ("@reason", padding)), CancellationToken.None);
+        }
+
+        await stop.CancelAsync();
+        await reader;
+        Assert.True(reads > 0);
+        var walBytes = new FileInfo(path + "-wal").Length;
+        Assert.True(walBytes < 8 * 1024 * 1024, $"the WAL is {walBytes:N0} bytes after 3,000 commits beside a busy reader");
+    }
 }

@@ -15,19 +15,22 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// A write that throws is rolled back alone: the batch is retried without it. A failed commit fails every write in
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
-/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: <paramref name="checkpoint"/> runs instead.</param>
+/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: the writer checkpoints itself (see <see cref="Checkpoint"/>).</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
-internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action checkpoint, Action moved) : IDisposable
+internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action moved) : IDisposable
 {
-    // A passive checkpoint every so many commits, off the request path (the writer connection never checkpoints itself).
+    // A checkpoint every so many commits, after a commit (so between two batches).
     private const int CommitsPerCheckpoint = 256;
+
+    // How long a checkpoint waits for readers of older snapshots: a reader of another process may take long, and the
+    // writer must not stall behind it. A checkpoint that could not finish is tried again after the next commits.
+    private const int CheckpointWaitMs = 20;
 
     private readonly ConcurrentQueue<PendingWrite> _queue = new();
     private int _leading;
     private volatile bool _disposed;
     private SqliteConnection? _connection;
     private int _commits;
-    private int _checkpointing;
 
     public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
@@ -219,31 +222,35 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             return false;
         }
 
-        if (++_commits % CommitsPerCheckpoint == 0 && Interlocked.Exchange(ref _checkpointing, 1) == 0)
+        if (++_commits % CommitsPerCheckpoint == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static writer =>
-            {
-                try
-                {
-                    writer.CheckpointNow();
-                }
-                finally
-                {
-                    Volatile.Write(ref writer._checkpointing, 0);
-                }
-            }, this, preferLocal: false);
+            Checkpoint(connection);
         }
 
         return true;
     }
 
-    private void CheckpointNow()
+    /// <summary>
+    /// Copies the WAL into the database and rewinds it (RESTART), on the writer's own connection while no write runs.
+    /// A PASSIVE checkpoint beside a busy writer never caught up, so the WAL never rewound: it grew by about 100 MB a
+    /// second under load, and every commit wrote to new, unallocated pages of it. Rewound, commits overwrite pages the
+    /// file system already has, and the WAL stays a few megabytes.
+    /// </summary>
+    private void Checkpoint(SqliteConnection connection)
     {
         try
         {
-            checkpoint();
+            connection.Exec($"PRAGMA busy_timeout = {CheckpointWaitMs};");
+            try
+            {
+                connection.Exec("PRAGMA wal_checkpoint(RESTART);");
+            }
+            finally
+            {
+                connection.Exec($"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
+            }
         }
-        catch (Exception)
+        catch (SqliteException)
         {
             // Best effort: the next checkpoint (or the last connection closing) folds the WAL back.
         }
