@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
@@ -43,7 +42,9 @@ internal static class AuditChainStore
     public static void AppendNew(SqliteConnection connection, PreparedContent prepared, string callId, long atMs, Action<long, string> insert)
     {
         // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
-        var tip = connection.ReadFirst("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), last.seq, last.hash " +
+        var tip = connection.ReadFirst(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), " +
+            "last.seq, last.hash " +
             "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
             r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
         var content = prepared.WithId(tip.NextId);
@@ -56,7 +57,8 @@ internal static class AuditChainStore
         string? hash = null)
     {
         hash ??= AuditChainContent.Hash(prevHash, content);
-        connection.Exec("INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
+        connection.Exec(
+            "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@seq, @callId, @atMs, @content, @prevHash, @hash)",
             ("@seq", lastSeq + 1), ("@callId", callId), ("@atMs", atMs), ("@content", content), ("@prevHash", prevHash), ("@hash", hash));
         return hash;
     }

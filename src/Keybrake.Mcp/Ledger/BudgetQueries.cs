@@ -1,4 +1,3 @@
-using System.Data;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
 

@@ -154,7 +154,8 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     /// </summary>
     internal static bool Consume(SqliteConnection connection, string approvalId, string fingerprint, string callId, long now)
     {
-        var used = connection.Exec("UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
+        var used = connection.Exec(
+            "UPDATE approval SET status = 'used', used_by_call = @callId WHERE id = @approvalId AND fingerprint = @fingerprint " +
             "AND status = 'approved' AND expires_at_ms >= @now",
             ("@callId", callId), ("@approvalId", approvalId), ("@fingerprint", fingerprint), ("@now", now));
         if (used == 0)

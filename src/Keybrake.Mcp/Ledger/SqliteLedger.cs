@@ -1,4 +1,3 @@
-using System.Data;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
@@ -17,7 +16,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct) =>
-        Task.FromResult(database.Read(c => c.ReadFirst("SELECT scope, revoked_at_ms, reason FROM revocation WHERE scope IN (@agent, @role, 'all') ORDER BY revoked_at_ms LIMIT 1",
+        Task.FromResult(database.Read(c => c.ReadFirst(
+            "SELECT scope, revoked_at_ms, reason FROM revocation WHERE scope IN (@agent, @role, 'all') ORDER BY revoked_at_ms LIMIT 1",
             r => new Revocation(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.NullableString(2)),
             ("@agent", RevocationScopes.Agent(who.Agent)), ("@role", RevocationScopes.Role(who.Role)))));
 
@@ -105,7 +105,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Hold(connection, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
         }
 
-        AuditChainStore.AppendNew(connection, content, start.CallId, now, (id, hash) => connection.Exec("INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
+        AuditChainStore.AppendNew(connection, content, start.CallId, now, (id, hash) => connection.Exec(
+            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
             "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint, @hash)",
             ("@id", id), ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
             ("@outcome", AuditOutcomes.Unknown), ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
@@ -123,7 +124,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         Task.FromResult(database.Read(c => FindEarlier(c, fingerprint, horizon)));
 
     private static AuditRecord? FindEarlier(SqliteConnection connection, string fingerprint, DateTimeOffset horizon) =>
-        connection.ReadFirst($"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
+        connection.ReadFirst(
+            $"SELECT {AuditRow.Columns} FROM audit WHERE fingerprint = @fingerprint AND at_ms >= @horizon " +
             "AND outcome IN ('allowed', 'unknown') ORDER BY at_ms DESC, id DESC LIMIT 1",
             AuditRow.Read, ("@fingerprint", fingerprint), ("@horizon", horizon.ToUnixTimeMilliseconds()))?.ToRecord();
 
@@ -141,7 +143,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         // The row first: settling as held reads the held amount from the spend row that settling removes.
         // RETURNING: the row as updated seals it, without reading it again.
-        var updated = connection.ReadFirst("UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
+        var updated = connection.ReadFirst(
+            "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
             "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
             "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
             $"duration_ms = @durationMs, result = @result WHERE call_id = @callId RETURNING {AuditRow.Columns}",
@@ -192,7 +195,8 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
         return database.WriteAsync(connection =>
         {
-            AuditChainStore.AppendNew(connection, content, d.CallId, now, (id, hash) => connection.Exec("INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
+            AuditChainStore.AppendNew(connection, content, d.CallId, now, (id, hash) => connection.Exec(
+                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
                 "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0, @hash)",
                 ("@id", id), ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool),
                 ("@outcome", d.Outcome), ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result), ("@hash", hash)));

@@ -1,4 +1,3 @@
-using System.Data;
 using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
@@ -66,7 +65,8 @@ internal static class UsageBuckets
 
             var granularity = Granularities[series];
             var bucket = granularity == 0 ? 0 : atMs / granularity * granularity;
-            connection.Exec("INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@scope, @kind, @currency, @granularity, @bucket, @delta) " +
+            connection.Exec(
+                "INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@scope, @kind, @currency, @granularity, @bucket, @delta) " +
                 "ON CONFLICT (scope, kind, currency, granularity_ms, bucket_ms) DO UPDATE SET amount = amount + excluded.amount",
                 ("@scope", scope), ("@kind", kind), ("@currency", currency), ("@granularity", granularity), ("@bucket", bucket), ("@delta", delta));
         }
@@ -74,7 +74,8 @@ internal static class UsageBuckets
 
     /// <summary>Drops buckets that no window can reach any more (every series is kept a little over its longest window).</summary>
     public static void Prune(SqliteConnection connection, long nowMs) =>
-        connection.Exec("DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
+        connection.Exec(
+            "DELETE FROM usage_bucket WHERE (granularity_ms = 1000 AND bucket_ms < @minute) OR (granularity_ms = 60000 AND bucket_ms < @hour) " +
             "OR (granularity_ms IN (3600000, 86400000) AND bucket_ms < @month)",
             ("@minute", nowMs - 180_000), ("@hour", nowMs - 3 * 3_600_000), ("@month", nowMs - 32L * 86_400_000));
 }

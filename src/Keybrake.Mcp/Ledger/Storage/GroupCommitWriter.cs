@@ -15,7 +15,7 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// A write that throws is rolled back alone: the batch is retried without it. A failed commit fails every write in
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
-/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: the writer checkpoints itself (see <see cref="Checkpoint"/>).</param>
+/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: the writer checkpoints itself (see <see cref="CheckpointNow"/>).</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
 internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action moved) : IDisposable
 {
@@ -31,6 +31,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private volatile bool _disposed;
     private SqliteConnection? _connection;
     private int _commits;
+    private bool _checkpointDue; // only read and written by the holder of the lead
 
     public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
@@ -62,9 +63,16 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
     private bool TryLead() => Interlocked.CompareExchange(ref _leading, 1, 0) == 0;
 
-    // Gives up the lead; a write that arrived meanwhile is run by a thread-pool worker, so the caller can return.
+    // Gives up the lead; a write that arrived meanwhile is run by a thread-pool worker, so the caller can return. A
+    // checkpoint that is due keeps the lead and runs on that worker too: never on a caller's thread.
     private void ReleaseLead()
     {
+        if (_checkpointDue)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.Drain(), this, preferLocal: false);
+            return;
+        }
+
         Volatile.Write(ref _leading, 0);
         if (!_queue.IsEmpty && TryLead())
         {
@@ -76,8 +84,20 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     {
         try
         {
-            while (TakeQueue() is { Count: > 0 } batch)
+            while (true)
             {
+                if (_checkpointDue)
+                {
+                    _checkpointDue = false;
+                    CheckpointNow();
+                }
+
+                var batch = TakeQueue();
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
                 RunBatch(batch, null);
             }
         }
@@ -224,7 +244,8 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
         if (++_commits % CommitsPerCheckpoint == 0)
         {
-            Checkpoint(connection);
+            // Run when this batch is answered, by whoever holds the lead then (see ReleaseLead).
+            _checkpointDue = true;
         }
 
         return true;
@@ -236,8 +257,14 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     /// second under load, and every commit wrote to new, unallocated pages of it. Rewound, commits overwrite pages the
     /// file system already has, and the WAL stays a few megabytes.
     /// </summary>
-    private void Checkpoint(SqliteConnection connection)
+    private void CheckpointNow()
     {
+        // Another ledger instance of this process writing now: skip, the next one is due soon.
+        if (_connection is not { } connection || !processGate.Wait(0))
+        {
+            return;
+        }
+
         try
         {
             connection.Exec($"PRAGMA busy_timeout = {CheckpointWaitMs};");
@@ -253,6 +280,10 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         catch (SqliteException)
         {
             // Best effort: the next checkpoint (or the last connection closing) folds the WAL back.
+        }
+        finally
+        {
+            processGate.Release();
         }
     }
 
