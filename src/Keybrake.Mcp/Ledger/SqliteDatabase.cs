@@ -55,7 +55,8 @@ public sealed class SqliteDatabase : IDisposable
         _createConnectionString = builder.ToString();
         _readers = new ReaderPool(() => OpenKept(ReaderPragmas), KeptReaders);
         // A WAL that grew while a long reader held it back is cut back to 64 MB once it rewinds.
-        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"), _writeGate, BusyTimeout, _readers.Clear);
+        _writer = new GroupCommitWriter(Path, () => OpenKept("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"), _writeGate, BusyTimeout,
+            () => _readers.Read(c => c.Exec("PRAGMA wal_checkpoint(PASSIVE);")), _readers.Clear);
     }
 
     /// <summary>Absolute path of the database file.</summary>

@@ -109,14 +109,15 @@ public sealed class GroupCommitTests
         await database.InitializeAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var reads = 0;
-        var reader = Task.Run(() =>
+        // Its own thread, as a busy reader of another process would be: it must not hold a thread-pool thread for good.
+        var reader = Task.Factory.StartNew(() =>
         {
             while (!stop.IsCancellationRequested)
             {
                 database.Read(c => c.ExecInt64("SELECT count(*) FROM revocation"));
                 reads++;
             }
-        });
+        }, TaskCreationOptions.LongRunning);
 
         // 3,000 commits of about 2 KB each: a WAL that never rewinds would pass 20 MB (each commit appends its pages).
         var padding = new string('x', 2000);

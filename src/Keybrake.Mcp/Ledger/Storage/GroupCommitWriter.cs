@@ -15,11 +15,12 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// A write that throws is rolled back alone: the batch is retried without it. A failed commit fails every write in
 /// the batch, so no caller ever proceeds on a write that is not durable.
 /// </remarks>
-/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: the writer checkpoints itself (see <see cref="CheckpointNow"/>).</param>
+/// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: checkpoints run as described at <see cref="RewindNow"/>.</param>
+/// <param name="copy">A PASSIVE checkpoint on another connection: copies the WAL into the database beside the writer.</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
-internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action moved) : IDisposable
+internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action copy, Action moved) : IDisposable
 {
-    // A checkpoint every so many commits, after a commit (so between two batches).
+    // A checkpoint every so many commits.
     private const int CommitsPerCheckpoint = 256;
 
     // How long a checkpoint waits for readers of older snapshots: a reader of another process may take long, and the
@@ -31,7 +32,8 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private volatile bool _disposed;
     private SqliteConnection? _connection;
     private int _commits;
-    private bool _checkpointDue; // only read and written by the holder of the lead
+    private int _copying;
+    private volatile bool _rewindDue;
 
     public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
@@ -64,10 +66,10 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private bool TryLead() => Interlocked.CompareExchange(ref _leading, 1, 0) == 0;
 
     // Gives up the lead; a write that arrived meanwhile is run by a thread-pool worker, so the caller can return. A
-    // checkpoint that is due keeps the lead and runs on that worker too: never on a caller's thread.
+    // rewind that is due keeps the lead and runs on that worker too: never on a caller's thread.
     private void ReleaseLead()
     {
-        if (_checkpointDue)
+        if (_rewindDue)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.Drain(), this, preferLocal: false);
             return;
@@ -86,10 +88,10 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             while (true)
             {
-                if (_checkpointDue)
+                if (_rewindDue)
                 {
-                    _checkpointDue = false;
-                    CheckpointNow();
+                    _rewindDue = false;
+                    RewindNow();
                 }
 
                 var batch = TakeQueue();
@@ -242,22 +244,39 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             return false;
         }
 
-        if (++_commits % CommitsPerCheckpoint == 0)
+        if (++_commits % CommitsPerCheckpoint == 0 && Interlocked.Exchange(ref _copying, 1) == 0)
         {
-            // Run when this batch is answered, by whoever holds the lead then (see ReleaseLead).
-            _checkpointDue = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.CopyNow(), this, preferLocal: false);
         }
 
         return true;
     }
 
+    // Phase one, beside the writer: most of the WAL is copied and the database synced while commits go on.
+    private void CopyNow()
+    {
+        try
+        {
+            copy();
+        }
+        catch (Exception)
+        {
+            // Best effort: the next checkpoint (or the last connection closing) folds the WAL back.
+        }
+        finally
+        {
+            _rewindDue = true;
+            Volatile.Write(ref _copying, 0);
+        }
+    }
+
     /// <summary>
-    /// Copies the WAL into the database and rewinds it (RESTART), on the writer's own connection while no write runs.
-    /// A PASSIVE checkpoint beside a busy writer never caught up, so the WAL never rewound: it grew by about 100 MB a
-    /// second under load, and every commit wrote to new, unallocated pages of it. Rewound, commits overwrite pages the
-    /// file system already has, and the WAL stays a few megabytes.
+    /// Phase two, between batches on the writer's own connection: copies what was committed since phase one and rewinds
+    /// the WAL (RESTART). A PASSIVE checkpoint alone never caught up with a busy writer, so the WAL never rewound: it grew
+    /// by about 100 MB a second under load, and every commit wrote to new, unallocated pages. Rewound, commits overwrite
+    /// pages the file system already has, and the WAL stays a few megabytes. Writes wait only for this short phase.
     /// </summary>
-    private void CheckpointNow()
+    private void RewindNow()
     {
         // Another ledger instance of this process writing now: skip, the next one is due soon.
         if (_connection is not { } connection || !processGate.Wait(0))
@@ -279,7 +298,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         }
         catch (SqliteException)
         {
-            // Best effort: the next checkpoint (or the last connection closing) folds the WAL back.
+            // Best effort, as above.
         }
         finally
         {
