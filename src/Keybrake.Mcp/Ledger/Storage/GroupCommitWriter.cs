@@ -244,9 +244,18 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             return false;
         }
 
-        if (++_commits % CommitsPerCheckpoint == 0 && Interlocked.Exchange(ref _copying, 1) == 0)
+        if (++_commits % CommitsPerCheckpoint == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.CopyNow(), this, preferLocal: false);
+            if (Interlocked.Exchange(ref _copying, 1) == 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.CopyNow(), this, preferLocal: false);
+            }
+            else
+            {
+                // The copy asked for 256 commits ago has not finished (a starved thread pool, or a slow disk): the
+                // writer rewinds by itself, copying everything, so the WAL stays bounded whatever the pool does.
+                _rewindDue = true;
+            }
         }
 
         return true;
