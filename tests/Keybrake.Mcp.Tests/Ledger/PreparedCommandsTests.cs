@@ -24,6 +24,10 @@ public sealed class PreparedCommandsTests
             r => (r.GetString(0), r.GetInt64(1), r.NullableString(2)), ("@min", 0L));
         Assert.Equal([("agent:a", 5L, "ü \"quoted\""), ("agent:b", 7L, null)], rows);
         Assert.Equal(7, connection.ExecInt64("SELECT max(revoked_at_ms) FROM revocation"));
+        // A read changes nothing, whatever the last write changed.
+        Assert.Equal(0, connection.Exec("SELECT count(*) FROM revocation"));
+        // A NULL where a value is expected is an error, not an empty string or a zero.
+        Assert.Throws<InvalidCastException>(() => connection.ReadFirst("SELECT reason FROM revocation WHERE scope = 'agent:b'", r => r.GetString(0)));
         Assert.Null(connection.ExecNullableInt64("SELECT revoked_at_ms FROM revocation WHERE scope = @scope", ("@scope", "agent:none")));
 
         // The same text with its values named in another order would bind them to the wrong places: refused.
@@ -53,7 +57,5 @@ public sealed class PreparedCommandsTests
 
         // With a statement left open, SQLite would keep the database open (a "zombie") and the WAL would remain.
         Assert.False(File.Exists(path + "-wal"), "the last connection closed, so SQLite removed its WAL");
-        File.Delete(path);
-        Assert.False(File.Exists(path));
     }
 }

@@ -34,6 +34,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private int _commits;
     private int _copying;
     private volatile bool _rewindDue;
+    private volatile bool _disposeGaveUp;
 
     public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
     {
@@ -69,6 +70,14 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     // rewind that is due keeps the lead and runs on that worker too: never on a caller's thread.
     private void ReleaseLead()
     {
+        if (_disposeGaveUp)
+        {
+            // Dispose stopped waiting for this batch: finish the queue, close the connection, keep the lead for good.
+            RunBatch(TakeQueue(), null);
+            Drop();
+            return;
+        }
+
         if (_rewindDue)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.Drain(), this, preferLocal: false);
@@ -252,8 +261,10 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             }
             else
             {
-                // The copy asked for 256 commits ago has not finished (a starved thread pool, or a slow disk): the
-                // writer rewinds by itself, copying everything, so the WAL stays bounded whatever the pool does.
+                // The copy asked for 256 commits ago has not finished (a starved thread pool, or a slow disk): a rewind
+                // is due anyway. It copies everything itself if the copy never started; if the copy still holds SQLite's
+                // checkpoint lock, it finds it busy and the next round tries again. Writes wait behind the rewind's
+                // worker, so a starved pool slows writers down instead of letting the WAL grow without end.
                 _rewindDue = true;
             }
         }
@@ -305,9 +316,11 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
                 connection.Exec($"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
             }
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            // Best effort, as above.
+            // Best effort, as above; but a connection whose busy timeout may not be restored is not kept (the next
+            // batch opens a new one with the ledger's settings). Nothing escapes: this runs on a pool worker.
+            Drop();
         }
         finally
         {
@@ -346,6 +359,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             Thread.Sleep(1);
             if (++waited * 1.0 > busyTimeout.TotalMilliseconds)
             {
+                _disposeGaveUp = true;
                 return;
             }
         }

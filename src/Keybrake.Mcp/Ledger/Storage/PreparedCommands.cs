@@ -27,7 +27,8 @@ internal static class PreparedCommands
             {
             }
 
-            return raw.sqlite3_changes(connection.Handle);
+            // sqlite3_changes still holds the last write's count after a read or a PRAGMA.
+            return raw.sqlite3_stmt_readonly(statement.Handle) != 0 ? 0 : raw.sqlite3_changes(connection.Handle);
         }
         finally
         {

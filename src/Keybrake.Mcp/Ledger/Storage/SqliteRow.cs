@@ -9,13 +9,18 @@ internal readonly struct SqliteRow(sqlite3_stmt statement)
 
     public bool IsDBNull(int ordinal) => raw.sqlite3_column_type(statement, ordinal) == raw.SQLITE_NULL;
 
-    public long GetInt64(int ordinal) => raw.sqlite3_column_int64(statement, ordinal);
+    /// <summary>A NULL throws (as it did through Microsoft.Data.Sqlite): a non-nullable value never reads as 0.</summary>
+    public long GetInt64(int ordinal) => raw.sqlite3_column_int64(statement, NotNull(ordinal));
 
-    public int GetInt32(int ordinal) => checked((int)raw.sqlite3_column_int64(statement, ordinal));
+    public int GetInt32(int ordinal) => checked((int)GetInt64(ordinal));
 
-    public string GetString(int ordinal) => raw.sqlite3_column_text(statement, ordinal).utf8_to_string();
+    /// <summary>A NULL throws: a non-nullable value never reads as null.</summary>
+    public string GetString(int ordinal) => raw.sqlite3_column_text(statement, NotNull(ordinal)).utf8_to_string();
 
     public string? NullableString(int ordinal) => IsDBNull(ordinal) ? null : GetString(ordinal);
 
     public long? NullableInt64(int ordinal) => IsDBNull(ordinal) ? null : GetInt64(ordinal);
+
+    private int NotNull(int ordinal) =>
+        IsDBNull(ordinal) ? throw new InvalidCastException($"column {ordinal} is NULL where a value was expected") : ordinal;
 }
