@@ -73,7 +73,7 @@ public static class AuditCommand
                 TextTable.Write(output, ["ID", "TIME (UTC)", "AGENT", "TOOL", "OUTCOME", "CODE", "AMOUNT", "OBJECT", "MS"],
                     records.Select(r => (IReadOnlyList<string>)
                     [
-                        r.Id.ToString(CultureInfo.InvariantCulture), r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                        r.Id.ToString(CultureInfo.InvariantCulture), CliTime.Table(r.Time),
                         r.Agent, r.Tool, r.Outcome, r.Code ?? "", Amount(r), r.Object ?? "", r.DurationMs?.ToString(CultureInfo.InvariantCulture) ?? "",
                     ]));
             }

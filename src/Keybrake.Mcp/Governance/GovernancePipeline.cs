@@ -29,7 +29,8 @@ public sealed class GovernancePipeline(
         // Time-ordered ids: the ledger's indexes on call ids then grow at one end instead of being written all over.
         var callId = $"call_{Guid.CreateVersion7():N}";
         var started = Stopwatch.GetTimestamp();
-        var argumentsJson = RequestIdentity.Canonical(arguments);
+        // Canonical, so argument order does not make two requests of one.
+        var argumentsJson = CanonicalJson.Of(arguments);
 
         // 1. Identify. A ledger that cannot say whether the agent is revoked refuses (fail closed).
         RoleManifestAndGrant who;

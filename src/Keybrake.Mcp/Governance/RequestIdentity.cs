@@ -13,7 +13,7 @@ public sealed record RequestIdentity(string Fingerprint, bool HasRequestId)
     /// <summary>Without a <c>request_id</c>, identical calls this close together are retries of one request.</summary>
     public static readonly TimeSpan ImplicitRetryWindow = TimeSpan.FromMinutes(10);
 
-    public static RequestIdentity For(string agent, string tool, JsonObject arguments) => For(agent, tool, arguments, Canonical(arguments));
+    public static RequestIdentity For(string agent, string tool, JsonObject arguments) => For(agent, tool, arguments, CanonicalJson.Of(arguments));
 
     /// <param name="canonicalArguments">The arguments as <see cref="CanonicalJson"/> already wrote them.</param>
     public static RequestIdentity For(string agent, string tool, JsonObject arguments, string canonicalArguments) =>
@@ -31,7 +31,4 @@ public sealed record RequestIdentity(string Fingerprint, bool HasRequestId)
         HasRequestId ? DateTimeOffset.UnixEpoch : now - ImplicitRetryWindow;
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    /// <summary>The arguments as canonical JSON, so argument order does not make two requests of one.</summary>
-    internal static string Canonical(JsonNode? node) => CanonicalJson.Of(node);
 }

@@ -68,20 +68,10 @@ internal static class AuditChainStore
         connection.QueryUnbufferedAsync<AuditChainEvent>($"SELECT {EventColumns} FROM audit_chain ORDER BY seq", transaction: tx);
 
     /// <summary>Seals rows written before the chain existed, oldest first, so an upgraded ledger verifies.</summary>
-    public static async Task BackfillAsync(SqliteConnection connection, SqliteTransaction tx, long atMs, CancellationToken ct)
+    /// <remarks>Runs in the connection's open (migration) transaction.</remarks>
+    public static void Backfill(SqliteConnection connection, long atMs)
     {
-        var callIds = new List<string>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = tx;
-            command.CommandText = "SELECT call_id FROM audit ORDER BY id";
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                callIds.Add(reader.GetString(0));
-            }
-        }
-
+        var callIds = connection.ReadAll("SELECT call_id FROM audit ORDER BY id", r => r.GetString(0));
         foreach (var callId in callIds)
         {
             Append(connection, callId, atMs, hashOnRow: false);

@@ -173,7 +173,7 @@ public sealed class SqliteDatabase : IDisposable
             await ExecuteAsync(connection, tx, LedgerSchema.Migrations[next], ct);
             if (next == LedgerSchema.AuditChainMigration)
             {
-                await AuditChainStore.BackfillAsync(connection, tx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
+                AuditChainStore.Backfill(connection, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
 
             await ExecuteAsync(connection, tx, $"PRAGMA user_version = {next + 1};", ct);

@@ -11,22 +11,34 @@ public sealed class GroupCommitTests
 
     private static Func<Microsoft.Data.Sqlite.SqliteConnection, int> Revoke(string scope) => c => c.Exec(Insert, ("@scope", scope));
 
+    private static async Task<SqliteDatabase> LedgerAsync(TempDirectory dir)
+    {
+        var database = new SqliteDatabase(dir.File("keybrake.db"));
+        await database.InitializeAsync(CancellationToken.None);
+        return database;
+    }
+
+    /// <summary>Starts a write that holds the writer until <paramref name="release"/> is set, then runs <paramref name="then"/>; returns once it holds it.</summary>
+    private static Task<int> HoldWriter(SqliteDatabase database, ManualResetEventSlim release, Func<Microsoft.Data.Sqlite.SqliteConnection, int> then)
+    {
+        using var running = new ManualResetEventSlim();
+        var held = Task.Run(() => database.WriteAsync(c =>
+        {
+            running.Set();
+            release.Wait();
+            return then(c);
+        }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        return held;
+    }
+
     [Fact]
     public async Task Writes_queued_behind_a_running_transaction_commit_after_it_and_a_failing_one_is_rolled_back_alone()
     {
         using var dir = new TempDirectory();
-        using var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
-
-        using var running = new ManualResetEventSlim();
+        using var database = await LedgerAsync(dir);
         using var release = new ManualResetEventSlim();
-        var first = Task.Run(() => database.WriteAsync(c =>
-        {
-            running.Set();
-            release.Wait();
-            return Revoke("agent:first")(c);
-        }, CancellationToken.None));
-        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var first = HoldWriter(database, release, Revoke("agent:first"));
 
         var queued = new[] { "agent:a", "agent:b" }.Select(s => database.WriteAsync(Revoke(s), CancellationToken.None)).ToList();
         var failing = database.WriteAsync<int>(c =>
@@ -50,17 +62,9 @@ public sealed class GroupCommitTests
     public async Task A_cancelled_write_that_has_not_run_changes_nothing()
     {
         using var dir = new TempDirectory();
-        using var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
-        using var running = new ManualResetEventSlim();
+        using var database = await LedgerAsync(dir);
         using var release = new ManualResetEventSlim();
-        var first = Task.Run(() => database.WriteAsync(c =>
-        {
-            running.Set();
-            release.Wait();
-            return 0;
-        }, CancellationToken.None));
-        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var first = HoldWriter(database, release, _ => 0);
 
         using var cancel = new CancellationTokenSource();
         var cancelled = database.WriteAsync(Revoke("agent:cancelled"), cancel.Token);
@@ -76,17 +80,9 @@ public sealed class GroupCommitTests
     public async Task Disposing_finishes_the_queued_writes_and_refuses_later_ones()
     {
         using var dir = new TempDirectory();
-        var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
-        using var running = new ManualResetEventSlim();
+        var database = await LedgerAsync(dir);
         using var release = new ManualResetEventSlim();
-        var first = Task.Run(() => database.WriteAsync(c =>
-        {
-            running.Set();
-            release.Wait();
-            return Revoke("agent:first")(c);
-        }, CancellationToken.None));
-        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var first = HoldWriter(database, release, Revoke("agent:first"));
         var queued = database.WriteAsync(Revoke("agent:queued"), CancellationToken.None);
 
         var disposing = Task.Run(database.Dispose);
@@ -105,8 +101,7 @@ public sealed class GroupCommitTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("keybrake.db");
-        using var database = new SqliteDatabase(path);
-        await database.InitializeAsync(CancellationToken.None);
+        using var database = await LedgerAsync(dir);
         using var stop = new CancellationTokenSource();
         var reads = 0;
         // Its own thread, as a busy reader of another process would be: it must not hold a thread-pool thread for good.

@@ -44,27 +44,22 @@ public static class AmountCheck
     /// <summary>The message for a budget with no room for even the least the call moves, before its exact amount is read.</summary>
     public static Denial NoRoom(string tool, Budget budget, long usedMinor, long leastMinor)
     {
-        var limit = budget.Limit;
-        var whose = budget.Per == LimitScope.Agent ? "agent's" : "role's";
-        var remaining = Math.Max(0, limit.Minor - usedMinor);
-        return new Denial(DenialCodes.BudgetExceeded,
-                $"{tool} would exceed the {whose} {budget.Window.Name()} budget: {MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used, " +
-                $"{MoneyAmount.FormatNumber(remaining, limit.Currency)} left, and this call moves at least {MoneyAmount.FormatNumber(leastMinor, limit.Currency)}")
-            .With("limit", limit.Minor)
-            .With("used", usedMinor)
-            .With("remaining", remaining)
-            .With("currency", limit.Currency.Code);
+        var currency = budget.Limit.Currency;
+        return WouldExceed(tool, budget, usedMinor,
+            $", {MoneyAmount.FormatNumber(Math.Max(0, budget.Limit.Minor - usedMinor), currency)} left, " +
+            $"and this call moves at least {MoneyAmount.FormatNumber(leastMinor, currency)}");
     }
 
     /// <summary>The message for a budget that a call would exceed, with the numbers.</summary>
-    public static Denial OverBudget(Resolution resolved, Budget budget, long usedMinor)
+    public static Denial OverBudget(Resolution resolved, Budget budget, long usedMinor) =>
+        WouldExceed($"{resolved.Action} of {resolved.Moves!.Value}", budget, usedMinor, "");
+
+    private static Denial WouldExceed(string what, Budget budget, long usedMinor, string more)
     {
         var limit = budget.Limit;
         var whose = budget.Per == LimitScope.Agent ? "agent's" : "role's";
-        var moves = resolved.Moves!.Value;
         return new Denial(DenialCodes.BudgetExceeded,
-                $"{resolved.Action} of {moves} would exceed the {whose} {budget.Window.Name()} budget: " +
-                $"{MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used")
+                $"{what} would exceed the {whose} {budget.Window.Name()} budget: {MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used{more}")
             .With("limit", limit.Minor)
             .With("used", usedMinor)
             .With("remaining", Math.Max(0, limit.Minor - usedMinor))
