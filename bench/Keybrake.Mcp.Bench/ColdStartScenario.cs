@@ -17,6 +17,7 @@ public static class ColdStartScenario
         await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "coldstart");
         var jit = await Published.PathAsync(Published.Variant.Default);
         var r2r = await Published.PathAsync(Published.Variant.ReadyToRun);
+        var aot = await Published.PathAsync(Published.Variant.NativeAot);
         var node = await NodeServerAsync();
 
         // Plain serve: a key and an API base that is never contacted before a call (port 9, discard).
@@ -34,9 +35,11 @@ public static class ColdStartScenario
             ($"TypeScript SDK {NodeSdkVersion} minimal server, node {NodeVersion()} (baseline)", "node", [Path.Combine(node, "server.mjs")], null, false),
             ("keybrake-mcp serve --agent (JIT, apphost)", Path.Combine(jit, "keybrake-mcp"), plain, plainEnv, true),
             ("keybrake-mcp serve --agent (ReadyToRun, apphost)", Path.Combine(r2r, "keybrake-mcp"), plain, plainEnv, true),
+            ("keybrake-mcp serve --agent (Native AOT)", Path.Combine(aot, "keybrake-mcp"), plain, plainEnv, true),
             ("dotnet keybrake-mcp.dll serve --agent (JIT)", "dotnet", [Path.Combine(jit, "keybrake-mcp.dll"), .. plain], plainEnv, false),
             ("keybrake-mcp serve --sandbox --agent (JIT)", Path.Combine(jit, "keybrake-mcp"), sandbox, sandboxEnv, false),
             ("keybrake-mcp serve --sandbox --agent (ReadyToRun)", Path.Combine(r2r, "keybrake-mcp"), sandbox, sandboxEnv, false),
+            ("keybrake-mcp serve --sandbox --agent (Native AOT)", Path.Combine(aot, "keybrake-mcp"), sandbox, sandboxEnv, false),
         };
 
         var samples = cases.Select(_ => new List<double>()).ToArray();

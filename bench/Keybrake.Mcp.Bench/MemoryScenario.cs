@@ -10,9 +10,17 @@ public static class MemoryScenario
 {
     public static async Task RunAsync(int calls)
     {
+        foreach (var variant in new[] { Published.Variant.Default, Published.Variant.NativeAot })
+        {
+            await RunAsync(calls, variant);
+        }
+    }
+
+    private static async Task RunAsync(int calls, Published.Variant variant)
+    {
         await using var stripe = await CannedStripe.StartAsync();
-        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "memory");
-        var published = await Published.PathAsync(Published.Variant.Default);
+        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: $"memory-{variant}");
+        var published = await Published.PathAsync(variant);
         await using var server = StdioServer.Start(Path.Combine(published, "keybrake-mcp"), ["serve", "--agent", "refund-bot"], world.Environment);
         await server.InitializeAsync();
         await server.RequestAsync("tools/list", []);
@@ -28,7 +36,7 @@ public static class MemoryScenario
         await Task.Delay(1000);
         var afterCalls = server.RssKb();
 
-        var table = new Table($"memory: RSS of the stdio server (published, JIT) before and after {calls:N0} governed refund calls over stdio (1 in 4 allowed, 3 in 4 refused over maxAmount) ({calls / seconds:N0} calls/s with 16 in flight)");
+        var table = new Table($"memory: RSS of the stdio server (published, {(variant == Published.Variant.NativeAot ? "Native AOT" : "JIT")}) before and after {calls:N0} governed refund calls over stdio (1 in 4 allowed, 3 in 4 refused over maxAmount) ({calls / seconds:N0} calls/s with 16 in flight)");
         table.Add("RSS after start [MB]", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", "<= 80", afterStart / 1024.0 <= 80);
         table.Add($"RSS after {warmup:N0} warm-up calls [MB]", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
         table.Add($"RSS after {warmup + calls:N0} calls [MB] (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",

@@ -12,6 +12,9 @@ public static class Published
 
         /// <summary>Framework-dependent, ReadyToRun (<c>-r linux-x64 -p:PublishReadyToRun=true</c>).</summary>
         ReadyToRun,
+
+        /// <summary>Native AOT (<c>-r linux-x64 -p:PublishAot=true</c>): one native executable, no JIT.</summary>
+        NativeAot,
     }
 
     private static readonly Dictionary<Variant, Task<string>> Builds = [];
@@ -30,14 +33,16 @@ public static class Published
         }
     }
 
-    /// <summary>The folder holding the published <c>keybrake-mcp</c> apphost and dll.</summary>
+    /// <summary>The folder holding the published <c>keybrake-mcp</c> (apphost and dll, or the native executable).</summary>
     public static Task<string> PathAsync(Variant variant)
     {
         lock (Builds)
         {
             if (!Builds.TryGetValue(variant, out var build))
             {
-                Builds[variant] = build = PublishAsync(variant);
+                // One publish at a time: the ReadyToRun and native builds share the project's linux-x64 intermediate folder.
+                var previous = Builds.Values.ToArray();
+                Builds[variant] = build = Task.WhenAll(previous).ContinueWith(_ => PublishAsync(variant)).Unwrap();
             }
 
             return build;
@@ -51,6 +56,10 @@ public static class Published
         if (variant == Variant.ReadyToRun)
         {
             args.AddRange(["-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true"]);
+        }
+        else if (variant == Variant.NativeAot)
+        {
+            args.AddRange(["-r", "linux-x64", "-p:PublishAot=true"]);
         }
 
         Console.Error.WriteLine($"(publishing keybrake-mcp, {variant}, to {output})");

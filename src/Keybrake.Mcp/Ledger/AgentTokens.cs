@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
+using Keybrake.Mcp.Ledger.Storage;
 
 namespace Keybrake.Mcp.Ledger;
 
@@ -27,9 +27,9 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
         var token = $"{Prefix}{id}_{secret}";
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(
             "INSERT INTO agent_token (id, agent, hash, created_at_ms) VALUES (@id, @agent, @hash, @now)",
-            new { id, agent, hash = Hash(token), now = now.ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            ("@id", id), ("@agent", agent), ("@hash", Hash(token)), ("@now", now.ToUnixTimeMilliseconds()));
         return (token, new AgentTokenInfo(id, agent, now, null, null));
     }
 
@@ -49,9 +49,7 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
 
         var id = presented[Prefix.Length..separator];
         await using var connection = await database.OpenAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<TokenRow>(new CommandDefinition(
-            "SELECT id AS Id, agent AS Agent, hash AS Hash, created_at_ms AS CreatedAtMs, last_used_at_ms AS LastUsedAtMs, revoked_at_ms AS RevokedAtMs " +
-            "FROM agent_token WHERE id = @id", new { id }, cancellationToken: ct));
+        var row = connection.ReadFirst($"SELECT {TokenRow.Columns} FROM agent_token WHERE id = @id", TokenRow.Read, ("@id", id));
         if (row is null || row.RevokedAtMs is not null ||
             !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.Hash), Encoding.ASCII.GetBytes(Hash(presented))))
         {
@@ -61,8 +59,7 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (row.LastUsedAtMs is not { } lastUsed || now - lastUsed > LastUsedResolution.TotalMilliseconds)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE agent_token SET last_used_at_ms = @now WHERE id = @id", new { now, id }, cancellationToken: ct));
+            connection.Exec("UPDATE agent_token SET last_used_at_ms = @now WHERE id = @id", ("@now", now), ("@id", id));
         }
 
         return row.ToInfo();
@@ -71,33 +68,28 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
     public async Task<IReadOnlyList<AgentTokenInfo>> ListAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<TokenRow>(new CommandDefinition(
-            "SELECT id AS Id, agent AS Agent, hash AS Hash, created_at_ms AS CreatedAtMs, last_used_at_ms AS LastUsedAtMs, revoked_at_ms AS RevokedAtMs " +
-            "FROM agent_token ORDER BY created_at_ms, id", cancellationToken: ct));
-        return [.. rows.Select(r => r.ToInfo())];
+        return connection.ReadAll($"SELECT {TokenRow.Columns} FROM agent_token ORDER BY created_at_ms, id", TokenRow.Read).ConvertAll(r => r.ToInfo());
     }
 
     /// <summary>Revokes one token; false when no live token has that id.</summary>
     public async Task<bool> RevokeAsync(string id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        return connection.Exec(
             "UPDATE agent_token SET revoked_at_ms = @now WHERE id = @id AND revoked_at_ms IS NULL",
-            new { id, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct)) > 0;
+            ("@now", time.GetUtcNow().ToUnixTimeMilliseconds()), ("@id", id)) > 0;
     }
 
     private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '-');
 
-    private sealed class TokenRow
+    private sealed record TokenRow(string Id, string Agent, string Hash, long CreatedAtMs, long? LastUsedAtMs, long? RevokedAtMs)
     {
-        public string Id { get; init; } = "";
-        public string Agent { get; init; } = "";
-        public string Hash { get; init; } = "";
-        public long CreatedAtMs { get; init; }
-        public long? LastUsedAtMs { get; init; }
-        public long? RevokedAtMs { get; init; }
+        public const string Columns = "id, agent, hash, created_at_ms, last_used_at_ms, revoked_at_ms";
+
+        public static TokenRow Read(SqliteRow r) =>
+            new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.NullableInt64(4), r.NullableInt64(5));
 
         public AgentTokenInfo ToInfo() => new(Id, Agent, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs),
             LastUsedAtMs is { } used ? DateTimeOffset.FromUnixTimeMilliseconds(used) : null,

@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -9,7 +7,7 @@ namespace Keybrake.Mcp.Ledger;
 internal static class AuditChainStore
 {
     private const string EventColumns =
-        "seq AS Seq, call_id AS CallId, at_ms AS AtMs, content AS Content, prev_hash AS PrevHash, hash AS Hash";
+        "seq, call_id, at_ms, content, prev_hash, hash";
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
     /// <param name="hashOnRow">False only before the audit table had its hash column (the upgrade that adds it fills it).</param>
@@ -64,8 +62,9 @@ internal static class AuditChainStore
     }
 
     /// <summary>Every event, in chain order, streamed.</summary>
-    public static IAsyncEnumerable<AuditChainEvent> ReadAsync(DbConnection connection, DbTransaction? tx) =>
-        connection.QueryUnbufferedAsync<AuditChainEvent>($"SELECT {EventColumns} FROM audit_chain ORDER BY seq", transaction: tx);
+    public static IEnumerable<AuditChainEvent> Read(SqliteConnection connection) =>
+        connection.Stream($"SELECT {EventColumns} FROM audit_chain ORDER BY seq",
+            r => new AuditChainEvent(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5)));
 
     /// <summary>Seals rows written before the chain existed, oldest first, so an upgraded ledger verifies.</summary>
     /// <remarks>Runs in the connection's open (migration) transaction.</remarks>

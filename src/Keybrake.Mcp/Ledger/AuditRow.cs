@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keybrake.Mcp.Ledger;
 
-/// <summary>An <c>audit</c> row as Dapper reads it; <see cref="Columns"/> selects exactly its properties.</summary>
+/// <summary>An <c>audit</c> row; <see cref="Columns"/> selects its properties in the order <see cref="Read"/> reads them.</summary>
 internal sealed class AuditRow
 {
     public const string Columns = Fields + "arguments AS Arguments, result AS Result";

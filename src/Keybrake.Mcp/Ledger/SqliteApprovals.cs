@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
@@ -15,9 +14,8 @@ namespace Keybrake.Mcp.Ledger;
 public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) : IApprovalStore
 {
     private const string Columns =
-        "id AS Id, agent AS Agent, role AS Role, tool AS Tool, fingerprint AS Fingerprint, arguments AS Arguments, " +
-        "amount_minor AS AmountMinor, currency AS Currency, status AS Status, created_at_ms AS CreatedAtMs, expires_at_ms AS ExpiresAtMs, " +
-        "decided_at_ms AS DecidedAtMs, decided_by AS DecidedBy, reason AS Reason, used_by_call AS UsedByCall";
+        "id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, " +
+        "decided_at_ms, decided_by, reason, used_by_call";
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -26,11 +24,10 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     {
         await ExpireAsync(ct);
         await using var connection = await database.OpenAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+        return connection.ReadFirst(
             $"SELECT {Columns} FROM approval WHERE fingerprint = @fingerprint AND status IN ('pending', 'approved', 'denied') " +
             "AND expires_at_ms >= @now ORDER BY created_at_ms DESC LIMIT 1",
-            new { fingerprint, now = NowMs }, cancellationToken: ct));
-        return row?.ToRecord();
+            ReadRecord, ("@fingerprint", fingerprint), ("@now", NowMs));
     }
 
     /// <summary>Creates a pending approval and holds its amount against the role's budgets, atomically.</summary>
@@ -49,10 +46,11 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         var expires = now + (long)expiresAfter.TotalMilliseconds;
         SpendBook.Hold(connection, id, who, amount.Currency.Code, amount.Minor, budgets, now);
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(
             "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms) " +
-            "VALUES (@id, @Agent, @Role, @tool, @fingerprint, @arguments, @Minor, @Currency, 'pending', @now, @expires)",
-            new { id, who.Agent, who.Role, tool, fingerprint, arguments, amount.Minor, Currency = amount.Currency.Code, now, expires }, tx, cancellationToken: ct));
+            "VALUES (@id, @agent, @role, @tool, @fingerprint, @arguments, @minor, @currency, 'pending', @now, @expires)",
+            ("@id", id), ("@agent", who.Agent), ("@role", who.Role), ("@tool", tool), ("@fingerprint", fingerprint), ("@arguments", arguments),
+            ("@minor", amount.Minor), ("@currency", amount.Currency.Code), ("@now", now), ("@expires", expires));
         await tx.CommitAsync(ct);
         return new ApprovalRequestResult.Created(new ApprovalRecord
         {
@@ -72,11 +70,11 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await using var connection = await database.OpenAsync(ct);
         using var writing = await database.LockWritesAsync(ct);
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
+        var updated = connection.Exec(
             "UPDATE approval SET status = @status, decided_at_ms = @now, decided_by = @by, reason = @reason, " +
             "expires_at_ms = CASE WHEN @approve THEN @until ELSE expires_at_ms END WHERE id = @id AND status = 'pending'",
-            new { id, status = approve ? ApprovalStatus.Approved : ApprovalStatus.Denied, now, by, reason, approve, until = now + (long)window.TotalMilliseconds },
-            tx, cancellationToken: ct));
+            ("@status", approve ? ApprovalStatus.Approved : ApprovalStatus.Denied), ("@now", now), ("@by", by), ("@reason", reason),
+            ("@approve", approve), ("@until", now + (long)window.TotalMilliseconds), ("@id", id));
         if (updated == 0)
         {
             return null;
@@ -87,23 +85,19 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
             SpendBook.Release(connection, id);
         }
 
-        var record = (await connection.QueryFirstAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM approval WHERE id = @id", new { id }, tx, cancellationToken: ct))).ToRecord();
+        var record = connection.ReadFirst($"SELECT {Columns} FROM approval WHERE id = @id", ReadRecord, ("@id", id))!;
         var decisionId = $"dec_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
-        await connection.ExecuteAsync(new CommandDefinition(
+        var arguments = new System.Text.Json.Nodes.JsonObject
+        {
+            ["approval_id"] = id, ["decision"] = approve ? "approve" : "deny", ["by"] = by, ["reason"] = reason,
+        }.ToJsonString();
+        connection.Exec(
             "INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, code, message, amount, currency, arguments, duration_ms) " +
-            "VALUES (@decisionId, @now, @Agent, @Role, @Tool, @outcome, @code, @message, NULL, @currency, @arguments, 0)",
-            new
-            {
-                decisionId, now, record.Agent, record.Role, record.Tool,
-                outcome = approve ? AuditOutcomes.Allowed : AuditOutcomes.Denied,
-                code = approve ? null : "not_allowed",
-                message = $"approval {id} for {record.Amount} {(approve ? "approved" : "denied")} by {by}" + (reason is null ? "" : $": {reason}"),
-                currency = record.Amount.Currency.Code,
-                arguments = new System.Text.Json.Nodes.JsonObject
-                {
-                    ["approval_id"] = id, ["decision"] = approve ? "approve" : "deny", ["by"] = by, ["reason"] = reason,
-                }.ToJsonString(),
-            }, tx, cancellationToken: ct));
+            "VALUES (@decisionId, @now, @agent, @role, @tool, @outcome, @code, @message, NULL, @currency, @arguments, 0)",
+            ("@decisionId", decisionId), ("@now", now), ("@agent", record.Agent), ("@role", record.Role), ("@tool", record.Tool),
+            ("@outcome", approve ? AuditOutcomes.Allowed : AuditOutcomes.Denied), ("@code", approve ? null : "not_allowed"),
+            ("@message", $"approval {id} for {record.Amount} {(approve ? "approved" : "denied")} by {by}" + (reason is null ? "" : $": {reason}")),
+            ("@currency", record.Amount.Currency.Code), ("@arguments", arguments));
         AuditChainStore.Append(connection, decisionId, now);
         await tx.CommitAsync(ct);
         return record;
@@ -114,10 +108,8 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     {
         await ExpireAsync(ct);
         await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM approval WHERE @all OR status IN ('pending', 'approved') ORDER BY created_at_ms",
-            new { all }, cancellationToken: ct));
-        return [.. rows.Select(r => r.ToRecord())];
+        return connection.ReadAll(
+            $"SELECT {Columns} FROM approval WHERE @all OR status IN ('pending', 'approved') ORDER BY created_at_ms", ReadRecord, ("@all", all));
     }
 
     /// <summary>Pending or approved-but-unused approvals past their time expire, and their holds are released.</summary>
@@ -125,8 +117,8 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
     {
         var now = NowMs;
         await using var connection = await database.OpenAsync(ct);
-        var stale = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", new { now }, cancellationToken: ct));
+        var stale = connection.ExecInt64(
+            "SELECT COUNT(*) FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", ("@now", now));
         if (stale == 0)
         {
             return;
@@ -135,16 +127,14 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         using var writing = await database.LockWritesAsync(ct);
 
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
-        var expired = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", new { now }, tx, cancellationToken: ct));
+        var expired = connection.ReadAll(
+            "SELECT id FROM approval WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", r => r.GetString(0), ("@now", now));
         foreach (var id in expired)
         {
             SpendBook.Release(connection, id);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE approval SET status = 'expired' WHERE status IN ('pending', 'approved') AND expires_at_ms < @now",
-            new { now }, tx, cancellationToken: ct));
+        connection.Exec("UPDATE approval SET status = 'expired' WHERE status IN ('pending', 'approved') AND expires_at_ms < @now", ("@now", now));
         await tx.CommitAsync(ct);
     }
 
@@ -167,30 +157,13 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         return true;
     }
 
-    private sealed class Row
+    /// <summary>Reads a row selected with <see cref="Columns"/>, by position.</summary>
+    private static ApprovalRecord ReadRecord(SqliteRow r) => new()
     {
-        public string Id { get; init; } = "";
-        public string Agent { get; init; } = "";
-        public string Role { get; init; } = "";
-        public string Tool { get; init; } = "";
-        public string Fingerprint { get; init; } = "";
-        public string Arguments { get; init; } = "{}";
-        public long AmountMinor { get; init; }
-        public string Currency { get; init; } = "";
-        public string Status { get; init; } = "";
-        public long CreatedAtMs { get; init; }
-        public long ExpiresAtMs { get; init; }
-        public long? DecidedAtMs { get; init; }
-        public string? DecidedBy { get; init; }
-        public string? Reason { get; init; }
-        public string? UsedByCall { get; init; }
-
-        public ApprovalRecord ToRecord() => new()
-        {
-            Id = Id, Agent = Agent, Role = Role, Tool = Tool, Fingerprint = Fingerprint, Arguments = Arguments,
-            Amount = new MoneyAmount(AmountMinor, Keybrake.Mcp.Money.Currency.Get(Currency)), Status = Status,
-            Created = DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs), Expires = DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs),
-            Decided = DecidedAtMs is { } d ? DateTimeOffset.FromUnixTimeMilliseconds(d) : null, DecidedBy = DecidedBy, Reason = Reason, UsedByCall = UsedByCall,
-        };
-    }
+        Id = r.GetString(0), Agent = r.GetString(1), Role = r.GetString(2), Tool = r.GetString(3), Fingerprint = r.GetString(4),
+        Arguments = r.GetString(5), Amount = new MoneyAmount(r.GetInt64(6), Currency.Get(r.GetString(7))), Status = r.GetString(8),
+        Created = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), Expires = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
+        Decided = r.NullableInt64(11) is { } decided ? DateTimeOffset.FromUnixTimeMilliseconds(decided) : null,
+        DecidedBy = r.NullableString(12), Reason = r.NullableString(13), UsedByCall = r.NullableString(14),
+    };
 }

@@ -82,8 +82,7 @@ public sealed class SqliteDatabase : IDisposable
         return connection;
     }
 
-    // Plain ADO.NET, not Dapper: a server that only opens its ledger then never loads Dapper (and the XML assemblies
-    // its type handlers pull in): less start-up time and resident memory.
+    // Plain ADO.NET: several statements in one text (migrations), which a prepared statement does not take.
     private static async Task<object?> ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();

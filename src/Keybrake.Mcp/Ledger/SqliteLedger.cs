@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Dapper;
 using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Data.Sqlite;
@@ -24,17 +23,16 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public async Task RevokeAsync(string scope, string? reason, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        connection.Exec(
             "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, @now, @reason) " +
             "ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason",
-            new { scope, now = NowMs, reason }, cancellationToken: ct));
+            ("@scope", scope), ("@now", NowMs), ("@reason", reason));
     }
 
     public async Task<bool> ReinstateAsync(string scope, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM revocation WHERE scope = @scope", new { scope }, cancellationToken: ct)) > 0;
+        return connection.Exec("DELETE FROM revocation WHERE scope = @scope", ("@scope", scope)) > 0;
     }
 
     public Task<RateCheck> CheckRateAsync(CallIdentity who, IReadOnlyList<RateLimit> limits, CancellationToken ct)
@@ -232,13 +230,15 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         // One read snapshot: a call completed mid-verification must not look like a row that disagrees with its chain.
         await using var tx = connection.BeginTransaction(deferred: true);
         var verifier = new AuditChainVerifier();
-        await foreach (var e in AuditChainStore.ReadAsync(connection, tx).WithCancellation(ct))
+        foreach (var e in AuditChainStore.Read(connection))
         {
+            ct.ThrowIfCancellationRequested();
             verifier.Add(e);
         }
 
-        await foreach (var row in connection.QueryUnbufferedAsync<AuditRow>($"SELECT {AuditRow.Columns} FROM audit ORDER BY id", transaction: tx).WithCancellation(ct))
+        foreach (var row in connection.Stream($"SELECT {AuditRow.Columns} FROM audit ORDER BY id", AuditRow.Read))
         {
+            ct.ThrowIfCancellationRequested();
             verifier.AddRecord(row.ToRecord());
         }
 
@@ -248,8 +248,9 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public async IAsyncEnumerable<AuditChainEvent> ReadChainAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await foreach (var e in AuditChainStore.ReadAsync(connection, null).WithCancellation(ct))
+        foreach (var e in AuditChainStore.Read(connection))
         {
+            ct.ThrowIfCancellationRequested();
             yield return e;
         }
     }
@@ -257,13 +258,14 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     public async Task<IReadOnlyList<AgentActivity>> ReadAgentActivityAsync(DateTimeOffset since, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var last = (await connection.QueryAsync<(string Agent, long AtMs)>(new CommandDefinition(
-            "SELECT agent, MAX(at_ms) FROM audit GROUP BY agent", cancellationToken: ct))).ToDictionary(r => r.Agent, r => r.AtMs);
+        var last = connection.ReadAll("SELECT agent, MAX(at_ms) FROM audit GROUP BY agent", r => (Agent: r.GetString(0), AtMs: r.GetInt64(1)))
+            .ToDictionary(r => r.Agent, r => r.AtMs);
         // The hourly series: whole hours that overlap the period, like the budgets count them.
-        var spend = (await connection.QueryAsync<(string Scope, string Currency, long Minor)>(new CommandDefinition(
+        var spend = connection.ReadAll(
             "SELECT scope, currency, SUM(amount) FROM usage_bucket WHERE kind = 'spend' AND granularity_ms = 3600000 AND bucket_ms > @from " +
             "AND scope LIKE 'agent:%' GROUP BY scope, currency HAVING SUM(amount) <> 0",
-            new { from = since.ToUnixTimeMilliseconds() - 3_600_000 }, cancellationToken: ct))).ToLookup(r => r.Scope["agent:".Length..]);
+            r => (Scope: r.GetString(0), Currency: r.GetString(1), Minor: r.GetInt64(2)),
+            ("@from", since.ToUnixTimeMilliseconds() - 3_600_000)).ToLookup(r => r.Scope["agent:".Length..]);
         return [.. last.Keys.Union(spend.Select(g => g.Key)).Order(StringComparer.Ordinal).Select(agent => new AgentActivity(
             agent,
             last.TryGetValue(agent, out var at) ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
@@ -283,12 +285,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var who = new CallIdentity(agent ?? "", role.Role);
                 var used = UsageBuckets.Sum(connection, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
                 // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
-                var held = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                var held = connection.ExecInt64(
                     // Spend rows exist only while held (calls in flight, unknown outcomes, approvals): few.
-                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @Role AND currency = @Currency " +
+                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @role AND currency = @currency " +
                     "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
-                    new { role.Role, Currency = budget.Limit.Currency.Code, from = BudgetQueries.WindowStart(budget.Window, now), agent },
-                    cancellationToken: ct));
+                    ("@role", role.Role), ("@currency", budget.Limit.Currency.Code), ("@from", BudgetQueries.WindowStart(budget.Window, now)), ("@agent", agent));
                 usage.Add(new BudgetUsage(role.Role, agent, budget, used - held, held));
             }
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
 using ModelContextProtocol.Server;
@@ -42,7 +43,9 @@ public sealed class LiveToolSets
         }
     }
 
+    // The SDK's own (source-generated) contract for Tool: no reflection, so it works under Native AOT.
+    private static readonly JsonTypeInfo ToolJson = ModelContextProtocol.McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ModelContextProtocol.Protocol.Tool));
+
     private static bool SameShape(McpServerTool a, McpServerTool b) =>
-        JsonSerializer.Serialize(a.ProtocolTool, ModelContextProtocol.McpJsonUtilities.DefaultOptions) ==
-        JsonSerializer.Serialize(b.ProtocolTool, ModelContextProtocol.McpJsonUtilities.DefaultOptions);
+        JsonSerializer.Serialize(a.ProtocolTool, ToolJson) == JsonSerializer.Serialize(b.ProtocolTool, ToolJson);
 }

@@ -14,7 +14,7 @@ internal static class InvoiceJson
         {
             total += JsonNumbers.Long(line["amount"]);
             line["invoice"] = id;
-            data.Add(line);
+            data.Add((JsonNode)line);
         }
         var paid = status == "paid";
         return new JsonObject

@@ -91,7 +91,7 @@ internal static class SubscriptionJson
 
     public static void AddItem(JsonObject subscription, JsonObject item)
     {
-        Items(subscription).Add(item);
+        Items(subscription).Add((JsonNode)item);
         subscription["items"]!["total_count"] = Items(subscription).Count;
     }
 

@@ -6,6 +6,7 @@ using Keybrake.Mcp.Tests.TestServices;
 namespace Keybrake.Mcp.Tests.Cli;
 
 /// <summary><c>keys plan</c> prints the minimum key the shipped roles need: the seed's exact scopes where they are minimal.</summary>
+[Trait("Category", "Process")]
 public sealed class KeysPlanTests
 {
     [Theory]

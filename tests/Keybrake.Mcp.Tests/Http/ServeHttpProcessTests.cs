@@ -6,6 +6,7 @@ using ModelContextProtocol.Client;
 namespace Keybrake.Mcp.Tests.Http;
 
 /// <summary><c>keybrake-mcp serve --http</c> as a process: it listens on loopback, serves token holders, keeps secrets out of its logs.</summary>
+[Trait("Category", "Process")]
 public sealed partial class ServeHttpProcessTests
 {
     [Fact]
@@ -18,11 +19,9 @@ public sealed partial class ServeHttpProcessTests
         var token = issue.Stdout.Trim();
         Assert.DoesNotContain(token, issue.Stderr);
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { BuiltTool.DllPath, "serve", "--http", "--urls", "http://127.0.0.1:0" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = BuiltTool.StartInfo("serve", "--http", "--urls", "http://127.0.0.1:0");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         foreach (var (key, value) in env)
         {

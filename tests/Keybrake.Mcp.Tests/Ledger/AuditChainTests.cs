@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 using Microsoft.Extensions.Time.Testing;

@@ -6,6 +6,7 @@ using Keybrake.Mcp.Tests.TestServices;
 namespace Keybrake.Mcp.Tests.Mcp;
 
 /// <summary>Processes killed mid-call and processes racing each other: the ledger must agree with Stripe afterwards.</summary>
+[Trait("Category", "Process")]
 public sealed class CrashSafetyTests
 {
     private static Dictionary<string, object?> Args(object anonymous) =>

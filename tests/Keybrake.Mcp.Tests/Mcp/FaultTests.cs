@@ -131,6 +131,7 @@ public sealed class FaultTests
     }
 
     [Fact]
+    [Trait("Category", "Process")]
     public async Task A_restarted_server_reconciles_what_the_last_run_left_unknown()
     {
         await using var world = await StripeWorld.StartAsync();

@@ -4,6 +4,7 @@ using Keybrake.Mcp.Tests.TestServices;
 namespace Keybrake.Mcp.Tests.Mcp;
 
 /// <summary>The built tool as users run it: a separate process speaking MCP over stdio, sharing one ledger with others.</summary>
+[Trait("Category", "Process")]
 public sealed class StdioProcessTests
 {
     private static Dictionary<string, object?> Args(object anonymous) =>

@@ -5,6 +5,7 @@ using Keybrake.Mcp.Tests.TestServices;
 namespace Keybrake.Mcp.Tests.Sandbox;
 
 /// <summary><c>serve --sandbox</c> as users run it: the built tool, the shipped manifests, no Stripe anywhere.</summary>
+[Trait("Category", "Process")]
 public sealed class SandboxServeTests
 {
     private const string RealKey = "rk_test_RealKeyThatMustBeIgnored0001";

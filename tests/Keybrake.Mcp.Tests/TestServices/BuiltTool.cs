@@ -26,6 +26,29 @@ public sealed class BuiltTool : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A native build (Native AOT) to run instead of <c>dotnet</c> and <see cref="DllPath"/>, when the environment
+    /// variable <c>KEYBRAKE_TEST_EXECUTABLE</c> names one: the CI runs the process tests against both.
+    /// </summary>
+    public static string? Executable => Environment.GetEnvironmentVariable("KEYBRAKE_TEST_EXECUTABLE") is { Length: > 0 } path ? path : null;
+
+    /// <summary>How to start the built tool with these arguments: the native build, or <c>dotnet</c> and the tool's dll.</summary>
+    public static System.Diagnostics.ProcessStartInfo StartInfo(params IEnumerable<string> args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Executable ?? "dotnet");
+        if (Executable is null)
+        {
+            start.ArgumentList.Add(DllPath);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
     public static string RepoRoot
     {
         get
@@ -47,8 +70,8 @@ public sealed class BuiltTool : IAsyncDisposable
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = $"keybrake-{agent}",
-            Command = "dotnet",
-            Arguments = [DllPath, "serve", "--agent", agent, .. extraArguments],
+            Command = Executable ?? "dotnet",
+            Arguments = [.. Executable is null ? [DllPath] : Array.Empty<string>(), "serve", "--agent", agent, .. extraArguments],
             EnvironmentVariables = environment.ToDictionary(p => p.Key, p => p.Value),
             StandardErrorLines = line => tool._stderr.Enqueue(line),
         });
@@ -59,12 +82,9 @@ public sealed class BuiltTool : IAsyncDisposable
     /// <summary>Runs a CLI command of the built tool to completion.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(DllPath);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = StartInfo(args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         foreach (var (key, value) in environment)
         {

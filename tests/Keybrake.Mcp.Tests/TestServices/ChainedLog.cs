@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Dapper;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Money;

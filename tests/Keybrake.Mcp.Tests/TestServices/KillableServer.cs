@@ -19,11 +19,10 @@ public sealed class KillableServer : IAsyncDisposable
 
     public static async Task<KillableServer> StartAsync(string agent, IReadOnlyDictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { BuiltTool.DllPath, "serve", "--agent", agent })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = BuiltTool.StartInfo("serve", "--agent", agent);
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         foreach (var (key, value) in environment)
         {

@@ -80,6 +80,25 @@ internal static class PreparedCommands
         }
     }
 
+    /// <summary>Reads rows with <paramref name="map"/> one at a time, as the caller asks for them (a whole log need not fit in memory).</summary>
+    /// <remarks>The statement stays busy until the enumeration ends or is disposed: run nothing else on the connection meanwhile.</remarks>
+    public static IEnumerable<T> Stream<T>(this SqliteConnection connection, string sql, Func<SqliteRow, T> map)
+    {
+        var statement = Statement(connection, sql, []);
+        try
+        {
+            var row = new SqliteRow(statement.Handle);
+            while (statement.Step())
+            {
+                yield return map(row);
+            }
+        }
+        finally
+        {
+            statement.Reset();
+        }
+    }
+
     /// <remarks>A connection is used by one caller at a time (pool, writer), so its cache needs no lock.</remarks>
     private static PreparedStatement Statement(SqliteConnection connection, string sql, ReadOnlySpan<(string Name, object? Value)> parameters)
     {
