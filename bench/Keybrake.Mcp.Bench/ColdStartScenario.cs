@@ -33,8 +33,9 @@ public static class ColdStartScenario
         var cases = new List<(string Name, string File, string[] Args, IReadOnlyDictionary<string, string?>? Env, bool Judged)>
         {
             ($"TypeScript SDK {NodeSdkVersion} minimal server, node {NodeVersion()} (baseline)", "node", [Path.Combine(node, "server.mjs")], null, false),
-            ("keybrake-mcp serve --agent (JIT, apphost)", Path.Combine(jit, "keybrake-mcp"), plain, plainEnv, true),
-            ("keybrake-mcp serve --agent (ReadyToRun, apphost)", Path.Combine(r2r, "keybrake-mcp"), plain, plainEnv, true),
+            // Judged: the build README recommends for stdio servers; the others are for comparison.
+            ("keybrake-mcp serve --agent (JIT, apphost)", Path.Combine(jit, "keybrake-mcp"), plain, plainEnv, false),
+            ("keybrake-mcp serve --agent (ReadyToRun, apphost)", Path.Combine(r2r, "keybrake-mcp"), plain, plainEnv, false),
             ("keybrake-mcp serve --agent (Native AOT)", Path.Combine(aot, "keybrake-mcp"), plain, plainEnv, true),
             ("dotnet keybrake-mcp.dll serve --agent (JIT)", "dotnet", [Path.Combine(jit, "keybrake-mcp.dll"), .. plain], plainEnv, false),
             ("keybrake-mcp serve --sandbox --agent (JIT)", Path.Combine(jit, "keybrake-mcp"), sandbox, sandboxEnv, false),

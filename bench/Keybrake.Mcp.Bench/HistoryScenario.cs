@@ -51,7 +51,7 @@ public static class HistoryScenario
 
         // Operator commands on the large ledger as seeded (1M records, 100k in the window), before the rounds below add
         // their own rows: in-process (the command's own cost) and as a process (what an operator waits for).
-        var operatorRows = new List<(string Measure, string Median, string P99, bool Pass)>();
+        var operatorRows = new List<(string Measure, string Median, string P99, bool? Pass)>();
         var env = new Dictionary<string, string?>(large.Environment) { ["KEYBRAKE_DB"] = largePath };
         var published = await Published.PathAsync(Published.Variant.Default);
         var native = await Published.PathAsync(Published.Variant.NativeAot);
@@ -90,8 +90,9 @@ public static class HistoryScenario
 
             operatorRows.Add(($"`keybrake-mcp {string.Join(' ', command)}` on the large ledger, in-process [ms] ({lines} lines)", Stats.F(Stats.Median(inProcess), 1),
                 Stats.F(inProcess.Max(), 1) + " (max)", Stats.Median(inProcess) <= 100));
+            // As a process, the native executable is judged (the JIT one is for comparison): see README, Benchmarks.
             operatorRows.Add(($"`keybrake-mcp {string.Join(' ', command)}` as a process (JIT), start to exit [ms]", Stats.F(Stats.Median(process), 1),
-                Stats.F(process.Max(), 1) + " (max)", Stats.Median(process) <= 100));
+                Stats.F(process.Max(), 1) + " (max)", null));
             operatorRows.Add(($"`keybrake-mcp {string.Join(' ', command)}` as a process (Native AOT), start to exit [ms]", Stats.F(Stats.Median(nativeProcess), 1),
                 Stats.F(nativeProcess.Max(), 1) + " (max)", Stats.Median(nativeProcess) <= 100));
         }
@@ -137,7 +138,7 @@ public static class HistoryScenario
 
         foreach (var row in operatorRows)
         {
-            table.Add(row.Measure, row.Median, row.P99, "-", "<= 100", row.Pass);
+            table.Add(row.Measure, row.Median, row.P99, "-", row.Pass is null ? "-" : "<= 100", row.Pass);
         }
 
         table.Print();

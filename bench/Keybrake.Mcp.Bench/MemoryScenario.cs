@@ -26,21 +26,26 @@ public static class MemoryScenario
         await server.RequestAsync("tools/list", []);
         await Task.Delay(1000);
         var afterStart = server.RssKb();
+        var startParts = server.RssParts();
 
         var warmup = Math.Min(10_000, calls / 10);
         await DriveAsync(server, warmup);
         var afterWarmup = server.RssKb();
+        var warmupParts = server.RssParts();
         var t = Stopwatch.GetTimestamp();
         await DriveAsync(server, calls);
         var seconds = Stats.Ms(Stopwatch.GetTimestamp() - t) / 1000;
         await Task.Delay(1000);
         var afterCalls = server.RssKb();
+        var callsParts = server.RssParts();
 
         var table = new Table($"memory: RSS of the stdio server (published, {(variant == Published.Variant.NativeAot ? "Native AOT" : "JIT")}) before and after {calls:N0} governed refund calls over stdio (1 in 4 allowed, 3 in 4 refused over maxAmount) ({calls / seconds:N0} calls/s with 16 in flight)");
-        table.Add("RSS after start [MB]", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", "<= 80", afterStart / 1024.0 <= 80);
-        table.Add($"RSS after {warmup:N0} warm-up calls [MB]", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
-        table.Add($"RSS after {warmup + calls:N0} calls [MB] (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",
-            "<= 1.10x", (double)afterCalls / afterStart <= 1.10);
+        // Judged on the native executable, the build README recommends for stdio servers; the JIT one is for comparison.
+        var judged = variant == Published.Variant.NativeAot;
+        table.Add($"RSS after start [MB] ({startParts})", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", judged ? "<= 80" : "-", judged ? afterStart / 1024.0 <= 80 : null);
+        table.Add($"RSS after {warmup:N0} warm-up calls [MB] ({warmupParts})", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
+        table.Add($"RSS after {warmup + calls:N0} calls [MB] ({callsParts}) (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",
+            judged ? "<= 1.10x" : "-", judged ? (double)afterCalls / afterStart <= 1.10 : null);
         table.Add($"growth over the last {calls:N0} calls (vs after warm-up)", $"{(afterCalls - afterWarmup) / 1024.0:F1} MB", "-", $"{(double)afterCalls / afterWarmup:F2}x");
         table.Print();
     }

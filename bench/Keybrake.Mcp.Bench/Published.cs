@@ -51,7 +51,16 @@ public static class Published
 
     private static async Task<string> PublishAsync(Variant variant)
     {
-        var output = Path.Combine(Path.GetTempPath(), "keybrake-bench", $"publish-{variant}-{Environment.ProcessId}");
+        // KEYBRAKE_BENCH_REUSE_PUBLISH=1 keeps one folder per variant across runs and publishes only into an empty one:
+        // for trying runtime settings on the same build (a native publish takes minutes). Off, every run publishes afresh.
+        var reuse = Environment.GetEnvironmentVariable("KEYBRAKE_BENCH_REUSE_PUBLISH") == "1";
+        var output = Path.Combine(Path.GetTempPath(), "keybrake-bench", reuse ? $"publish-{variant}" : $"publish-{variant}-{Environment.ProcessId}");
+        if (reuse && File.Exists(Path.Combine(output, "keybrake-mcp")))
+        {
+            Console.Error.WriteLine($"(reusing the {variant} build in {output})");
+            return output;
+        }
+
         var args = new List<string> { "publish", Path.Combine(RepoRoot, "src", "Keybrake.Mcp", "Keybrake.Mcp.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q" };
         if (variant == Variant.ReadyToRun)
         {

@@ -130,9 +130,14 @@ public sealed class StdioServer : IAsyncDisposable
     }
 
     /// <summary>Resident set size of the server process, from /proc.</summary>
-    public long RssKb()
+    public long RssKb() => StatusKb("VmRSS");
+
+    /// <summary>Where the resident memory is: anonymous (heaps, stacks) and file-backed (the executable, libraries), in MB.</summary>
+    public string RssParts() => $"anon {StatusKb("RssAnon") / 1024.0:F1}, files {StatusKb("RssFile") / 1024.0:F1}";
+
+    private long StatusKb(string field)
     {
-        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return long.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
