@@ -17,6 +17,9 @@ public static class StripeDirectives
 {
     private static readonly Assembly Stripe = typeof(global::Stripe.Charge).Assembly;
 
+    private static readonly Lazy<Type[]> Implementations = new(() =>
+        [.. Stripe.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && Serialized(t))]);
+
     public static string Generate(Assembly ours)
     {
         var kept = Closure(Roots(ours));
@@ -52,12 +55,16 @@ public static class StripeDirectives
         return xml.ToString();
     }
 
-    /// <summary>The Stripe objects and options our assembly refers to by name (its metadata's type references).</summary>
+    /// <summary>
+    /// The Stripe objects and options our assembly refers to by name (its metadata's type references), and the
+    /// generic Stripe types it names (<c>StripeList&lt;T&gt;</c>, ...) over each of those objects.
+    /// </summary>
     public static IReadOnlyList<Type> Roots(Assembly ours)
     {
         using var pe = new PEReader(File.OpenRead(ours.Location));
         var metadata = pe.GetMetadataReader();
         var roots = new List<Type>();
+        var generic = new List<Type>();
         foreach (var handle in metadata.TypeReferences)
         {
             var reference = metadata.GetTypeReference(handle);
@@ -67,14 +74,42 @@ public static class StripeDirectives
                 continue;
             }
 
-            var type = Stripe.GetType($"{ns}.{metadata.GetString(reference.Name)}");
-            if (type is { IsGenericTypeDefinition: false } && Serialized(type))
+            switch (Stripe.GetType($"{ns}.{metadata.GetString(reference.Name)}"))
             {
-                roots.Add(type);
+                case { IsGenericTypeDefinition: true } definition when definition.GetGenericArguments().Length == 1:
+                    generic.Add(definition);
+                    break;
+                case { IsGenericTypeDefinition: false } type when Serialized(type):
+                    roots.Add(type);
+                    break;
+            }
+        }
+
+        var entities = roots.Where(typeof(global::Stripe.IStripeEntity).IsAssignableFrom).ToList();
+        foreach (var definition in generic)
+        {
+            foreach (var entity in entities)
+            {
+                if (TryMake(definition, entity) is { } constructed && Serialized(constructed))
+                {
+                    roots.Add(constructed);
+                }
             }
         }
 
         return roots;
+    }
+
+    private static Type? TryMake(Type definition, Type argument)
+    {
+        try
+        {
+            return definition.MakeGenericType(argument);
+        }
+        catch (ArgumentException)
+        {
+            return null; // the argument does not meet the definition's constraints
+        }
     }
 
     private static bool Serialized(Type type) =>
@@ -98,6 +133,16 @@ public static class StripeDirectives
                 foreach (var argument in t.GetGenericArguments())
                 {
                     Visit(argument);
+                }
+            }
+
+            if (t.Assembly == Stripe && t.IsInterface && !t.IsGenericType)
+            {
+                // A property typed by an interface (a charge's source, a balance transaction's source) is read as
+                // whichever type Stripe's "object" names: keep every one that implements it.
+                foreach (var implementation in Implementations.Value.Where(t.IsAssignableFrom))
+                {
+                    Visit(implementation);
                 }
             }
 

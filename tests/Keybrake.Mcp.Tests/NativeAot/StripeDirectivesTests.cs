@@ -28,6 +28,18 @@ public sealed class StripeDirectivesTests
         Assert.Contains(typeof(global::Stripe.PaymentIntent), roots);
         Assert.Contains(typeof(global::Stripe.RefundCreateOptions), roots);
         Assert.Contains(typeof(global::Stripe.SubscriptionUpdateOptions), roots);
+        Assert.Contains(typeof(global::Stripe.StripeList<global::Stripe.Charge>), roots);
         Assert.DoesNotContain(typeof(global::Stripe.RefundService), roots);
+    }
+
+    [Fact]
+    public void A_property_typed_by_an_interface_keeps_every_Stripe_type_that_can_stand_there()
+    {
+        var directives = StripeDirectives.Generate(typeof(Keybrake.Mcp.Stripe.StripeJson).Assembly);
+
+        // Charge.Source is an IPaymentSource: a card, a bank account, a source...
+        Assert.Contains("<Type Name=\"Stripe.Card\" Dynamic=\"Required All\" />", directives);
+        Assert.Contains("<Type Name=\"Stripe.BankAccount\" Dynamic=\"Required All\" />", directives);
+        Assert.Contains("<Type Name=\"Stripe.StripeList`1[[Stripe.Charge,Stripe.net]]\" Dynamic=\"Required All\" />", directives);
     }
 }
