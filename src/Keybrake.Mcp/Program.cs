@@ -1,3 +1,4 @@
+using System.Text;
 using Keybrake.Mcp.Cli;
 
 using var cancel = new CancellationTokenSource();
@@ -9,4 +10,16 @@ Console.CancelKeyPress += (_, e) =>
 
 // Prompts only on a terminal: scripts and MCP clients that pipe stdin get the defaults, never a hang.
 var terminal = Console.IsInputRedirected ? null : Console.In;
-return await KeybrakeCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, cancel.Token, terminal);
+
+// Into a pipe or a file, output is written in 64 KB blocks: Console.Out flushes on every Write, and an audit listing
+// of thousands of rows was tens of thousands of system calls. A terminal keeps Console.Out, which shows each line as
+// it comes. (serve never writes here: its stdio transport owns stdout.)
+var buffered = Console.IsOutputRedirected ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 65536) : null;
+try
+{
+    return await KeybrakeCli.RunAsync(args, Environment.GetEnvironmentVariable, buffered ?? Console.Out, Console.Error, cancel.Token, terminal);
+}
+finally
+{
+    buffered?.Flush();
+}
