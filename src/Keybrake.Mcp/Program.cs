@@ -8,6 +8,21 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+// A CLI command lives for a moment and its garbage goes with the process: collecting it on the small gen0 budget the
+// native build sets for the server (see the csproj) cost `audit` of 4,000 rows ~8 of its ~97 ms (perf stat, 10 runs).
+// Up to 64 MB it is not collected; past that the GC runs as usual. serve is long-lived and keeps the normal GC.
+if (!args.Contains("serve"))
+{
+    try
+    {
+        GC.TryStartNoGCRegion(64L * 1024 * 1024);
+    }
+    catch (ArgumentOutOfRangeException)
+    {
+        // More than this runtime's GC can promise: run with the normal GC.
+    }
+}
+
 // Prompts only on a terminal: scripts and MCP clients that pipe stdin get the defaults, never a hang.
 var terminal = Console.IsInputRedirected ? null : Console.In;
 
