@@ -67,11 +67,12 @@ public sealed class BuiltTool : IAsyncDisposable
     public static async Task<BuiltTool> ServeAsync(string agent, IReadOnlyDictionary<string, string?> environment, params string[] extraArguments)
     {
         var tool = new BuiltTool(null!);
+        var start = StartInfo(["serve", "--agent", agent, .. extraArguments]);
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = $"keybrake-{agent}",
-            Command = Executable ?? "dotnet",
-            Arguments = [.. Executable is null ? [DllPath] : Array.Empty<string>(), "serve", "--agent", agent, .. extraArguments],
+            Command = start.FileName,
+            Arguments = [.. start.ArgumentList],
             EnvironmentVariables = environment.ToDictionary(p => p.Key, p => p.Value),
             StandardErrorLines = line => tool._stderr.Enqueue(line),
         });
