@@ -49,7 +49,9 @@ public sealed class BenchWorld : IAsyncDisposable
     }
 
     /// <param name="databasePath">An existing ledger to use (e.g. the large history one); default a fresh file.</param>
-    public static async Task<BenchWorld> StartAsync(string stripeBase, string? databasePath = null, bool fullSync = false, string name = "world")
+    /// <param name="stripeHandler">Sends the Stripe tools' requests through this in-process handler instead of to <paramref name="stripeBase"/>'s socket.</param>
+    public static async Task<BenchWorld> StartAsync(string stripeBase, string? databasePath = null, bool fullSync = false, string name = "world",
+        HttpMessageHandler? stripeHandler = null)
     {
         var world = new BenchWorld(NewTempDirectory(name));
         WriteManifests(world.ManifestsDirectory);
@@ -73,7 +75,7 @@ public sealed class BenchWorld : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(); // no providers: the bench measures governance, not console output
         services.AddKeybrake(world.Manifests, new KeybrakeOptions(db,
-            new StripeConnection(new Uri(stripeBase), TimeSpan.FromSeconds(30), 0, 0, TimeSpan.FromMilliseconds(20)),
+            new StripeConnection(new Uri(stripeBase), TimeSpan.FromSeconds(30), 0, 0, TimeSpan.FromMilliseconds(20)) { Handler = stripeHandler },
             n => env.GetValueOrDefault(n)));
         world.Services = services.BuildServiceProvider();
         await world.Database.InitializeAsync(CancellationToken.None);

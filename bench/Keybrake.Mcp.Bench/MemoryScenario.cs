@@ -12,6 +12,11 @@ public static class MemoryScenario
     {
         foreach (var variant in new[] { Published.Variant.Default, Published.Variant.NativeAot })
         {
+            if (Environment.GetEnvironmentVariable("KEYBRAKE_BENCH_ONLY") is { } only && only != variant.ToString())
+            {
+                continue;
+            }
+
             await RunAsync(calls, variant);
         }
     }

@@ -24,6 +24,8 @@ public sealed class GovernancePipeline(
     TimeProvider time,
     ILogger<GovernancePipeline> logger)
 {
+    private readonly InputSchemaCache _schemas = new();
+
     public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct, IApprovalPrompt? prompt = null)
     {
         // Time-ordered ids: the ledger's indexes on call ids then grow at one end instead of being written all over.
@@ -59,14 +61,14 @@ public sealed class GovernancePipeline(
 
         // 2. Validate against the very schema the agent was shown. A shadow grant publishes Stripe's unconstrained
         // schema and only records what its own constraints would have refused.
-        var problems = ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
+        var problems = ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
         if (problems.Count > 0)
         {
             return await DenyAsync(callId, identity, toolName, argumentsJson,
                 new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", problems)}"), ct);
         }
 
-        if (who.Grant.Shadow && ArgumentValidator.Validate(operation.InputSchema(who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
+        if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
         {
             await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
                 new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", wouldRefuse)}"), ct);
@@ -417,7 +419,7 @@ public sealed class GovernancePipeline(
         if (manifests.Current.RoleOf(agent) is { ReadsWithoutLedger: true } role
             && role.Tools.TryGetValue(toolName, out var grant)
             && tools.Find(toolName) is { Effect: ToolEffect.Read } read
-            && ArgumentValidator.Validate(read.InputSchema(role, grant), arguments).Count == 0)
+            && ArgumentValidator.Validate(_schemas.For(read, role, grant), arguments).Count == 0)
         {
             // The operator chose availability for this role's reads: scope still applies; only the audit row is missing.
             logger.LogWarning("Serving read {Tool} for {Agent} without an audit row (readsWithoutLedger)", toolName, agent);

@@ -29,5 +29,13 @@ public static class AuditRecordJson
     };
 
     /// <summary>ISO 8601 UTC with milliseconds, the contract's time format.</summary>
-    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset time)
+    {
+        // The round-trip format has a fast path (a custom pattern is interpreted on every call); its first 23
+        // characters are "yyyy-MM-ddTHH:mm:ss.fff", truncated the same way.
+        Span<char> roundTrip = stackalloc char[33];
+        time.UtcDateTime.TryFormat(roundTrip, out _, "O", CultureInfo.InvariantCulture);
+        roundTrip[23] = 'Z';
+        return new string(roundTrip[..24]);
+    }
 }

@@ -8,7 +8,7 @@ namespace Keybrake.Mcp.Stripe;
 public sealed class StripeClients(StripeConnection connection, Func<string, string?> env) : IDisposable
 {
     private readonly ConcurrentDictionary<string, StripeClient> _clients = new();
-    private readonly HttpClient _http = new() { Timeout = connection.Timeout };
+    private readonly HttpClient _http = new(connection.Handler ?? new SocketsHttpHandler(), disposeHandler: connection.Handler is null) { Timeout = connection.Timeout };
 
     /// <summary>Retries of "not now" answers, shared by every tool.</summary>
     public StripeRetry Retry { get; } = new(connection, TimeProvider.System);

@@ -5,6 +5,12 @@ namespace Keybrake.Mcp.Stripe;
 /// <param name="RetryBaseDelay">First backoff of those retries; it doubles each time, with jitter.</param>
 public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNetworkRetries, int MaxRetries = 3, TimeSpan RetryBaseDelay = default)
 {
+    /// <summary>
+    /// Sends Stripe's requests through this handler instead of the network (an in-process Stripe for benchmarks and
+    /// tests); null, the default, uses sockets.
+    /// </summary>
+    public HttpMessageHandler? Handler { get; init; }
+
     /// <summary>Environment variable that points every Stripe call at another base URL.</summary>
     public const string ApiBaseVariable = "KEYBRAKE_STRIPE_API_BASE";
 

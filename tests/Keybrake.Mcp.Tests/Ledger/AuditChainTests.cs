@@ -172,6 +172,42 @@ public sealed class AuditChainTests
     }
 
     [Fact]
+    public void Sealing_writes_arguments_text_as_the_canonical_form_of_its_json()
+    {
+        // Sealing writes the row's arguments from their text, not from nodes: both forms must agree, canonical or not.
+        var canonical = AuditChainContent.Canonicalize(JsonNode.Parse("""{"b":"<\u00e9>","a":[1.50,{"d":null,"c":true}]}"""));
+        Assert.Equal("""{"a":[1.50,{"c":true,"d":null}],"b":"\u003C\u00E9\u003E"}""", canonical);
+        Assert.Equal(canonical, Written(canonical));
+        Assert.Equal(canonical, Written("""{ "a": [1.50, {"c": true, "d": null}], "b": "<\u00e9>" }"""));
+        Assert.Equal(canonical, Written("""{"b":"<\u00e9>","a":[1.50,{"d":null,"c":true}]}"""));
+    }
+
+    private static string Written(string json)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            CanonicalJson.WriteText(writer, json);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(999L)]
+    [InlineData(1_795_000_000_123L)]
+    [InlineData(-62_135_596_800_000L)]
+    [InlineData(253_402_293_599_999L)]
+    public void Audit_times_are_iso_8601_utc_with_milliseconds(long unixMs)
+    {
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToOffset(TimeSpan.FromHours(2));
+        Assert.Equal(time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture), AuditRecordJson.Time(time));
+        Assert.Equal(time.AddTicks(9_999), DateTimeOffset.Parse(AuditRecordJson.Time(time.AddTicks(9_999)), System.Globalization.CultureInfo.InvariantCulture).AddTicks(9_999));
+    }
+
+    [Fact]
     public async Task Two_ledgers_on_one_file_writing_concurrently_keep_one_chain()
     {
         using var dir = new TempDirectory();

@@ -40,6 +40,11 @@ public sealed class HotReloadTests
             return ValueTask.CompletedTask;
         });
         Assert.Equal([world.PriceHobby, world.PriceTeam], await PricesAsync(mcp.Client));
+        // Validated once against the old allowlist (refused for its quantity only), so a schema kept from before the
+        // edit would let the team price through below.
+        var before = await mcp.CallAsync("change_plan", new { subscription, price = world.PriceTeam, quantity = 0 });
+        Assert.Equal("invalid_arguments", before.ErrorCode());
+        Assert.DoesNotContain("price", before.ErrorMessage().Replace("change_plan:", ""));
 
         Edit(world, m => m["tools"]!["change_plan"]!["prices"] = new JsonArray(world.PriceHobby));
         await WaitForAsync(changed, "tools/list_changed");
@@ -47,6 +52,7 @@ public sealed class HotReloadTests
         Assert.Equal([world.PriceHobby], await PricesAsync(mcp.Client));
         var refused = await mcp.CallAsync("change_plan", new { subscription, price = world.PriceTeam });
         Assert.Equal("invalid_arguments", refused.ErrorCode());
+        Assert.Contains("price", refused.ErrorMessage());
         Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
     }
 
