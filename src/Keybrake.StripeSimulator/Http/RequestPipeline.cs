@@ -22,7 +22,9 @@ internal sealed class RequestPipeline(
     {
         var request = context.Request;
         var requestId = State.StripeIds.New("req", 14);
-        var form = await FormParams.ReadAsync(request, context.RequestAborted).ConfigureAwait(false);
+        // Not cancelled when the client gives up: like Stripe, a request that arrived whole is processed whatever the
+        // client does next (a client that drops mid-body still fails the read).
+        var form = await FormParams.ReadAsync(request, CancellationToken.None).ConfigureAwait(false);
         var idempotencyKey = request.Method == HttpMethods.Post && request.Headers["Idempotency-Key"] is [{ Length: > 0 } k] ? k : null;
 
         var outcome = await ProcessAsync(context, requestId, form, idempotencyKey).ConfigureAwait(false);
