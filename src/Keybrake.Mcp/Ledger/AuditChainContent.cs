@@ -79,6 +79,22 @@ public static class AuditChainContent
     public static string Canonicalize(JsonNode? node) => CanonicalJson.Of(node);
 
     /// <summary>Lowercase hex SHA-256 of <c>prev_hash + "\n" + content</c>.</summary>
-    public static string Hash(string prevHash, string content) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prevHash + "\n" + content)));
+    /// <remarks>Runs in the ledger's one writer for every row: encoded into a pooled buffer, not through concatenated copies.</remarks>
+    public static string Hash(string prevHash, string content)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(prevHash.Length + 1 + content.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(prevHash, buffer);
+            buffer[length++] = (byte)'\n';
+            length += Encoding.UTF8.GetBytes(content, buffer.AsSpan(length));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Keybrake.Mcp.Ledger.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -8,6 +9,16 @@ internal static class AuditChainStore
 {
     private const string EventColumns =
         "seq, call_id, at_ms, content, prev_hash, hash";
+
+    // The tip as the writer's open transaction left it: it appends several rows per transaction, and reading the tip
+    // back before each was a third of a refusal's write. Kept only on a connection that tracks it (see TrackTip).
+    private static readonly ConditionalWeakTable<SqliteConnection, StrongBox<Tip?>> Tips = new();
+
+    /// <summary>
+    /// Remembers the chain's tip on this connection from now until the next call: for the transaction it has just begun,
+    /// which holds the write lock, so nobody else can move the tip meanwhile. Every append on it must go through here.
+    /// </summary>
+    public static void TrackTip(SqliteConnection connection) => Tips.AddOrUpdate(connection, new StrongBox<Tip?>());
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
     /// <param name="hashOnRow">False only before the audit table had its hash column (the upgrade that adds it fills it).</param>
@@ -22,9 +33,10 @@ internal static class AuditChainStore
     public static void Append(SqliteConnection connection, AuditRecord written, long atMs, bool hashOnRow = true)
     {
         var content = AuditChainContent.Of(written);
-        // Only the newest event is read: appending costs the same on a chain of any length.
-        var last = connection.ReadFirst("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new LastEvent(r.GetInt64(0), r.GetString(1)));
-        var hash = Link(connection, last?.Seq ?? 0, last?.Hash ?? AuditChainContent.Genesis, written.CallId, atMs, content);
+        var tracked = Tips.TryGetValue(connection, out var box) ? box : null;
+        var (nextId, seq, prevHash) = tracked?.Value ?? (tracked is null ? LastEvent(connection) : ReadTip(connection));
+        var hash = Link(connection, seq, prevHash, written.CallId, atMs, content);
+        tracked?.Value = new Tip(nextId, seq + 1, hash);
         if (hashOnRow)
         {
             // The row carries its latest hash (audit --json shows it); its page is already written by this transaction.
@@ -39,17 +51,26 @@ internal static class AuditChainStore
     /// <param name="insert">Inserts the row with this id and hash.</param>
     public static void AppendNew(SqliteConnection connection, PreparedContent prepared, string callId, long atMs, Action<long, string> insert)
     {
-        // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
-        var tip = connection.ReadFirst(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), " +
-            "last.seq, last.hash " +
-            "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
-            r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
+        var tracked = Tips.TryGetValue(connection, out var box) ? box : null;
+        var tip = tracked?.Value ?? ReadTip(connection);
         var content = prepared.WithId(tip.NextId);
         var hash = AuditChainContent.Hash(tip.Hash, content);
         insert(tip.NextId, hash);
         Link(connection, tip.Seq, tip.Hash, callId, atMs, content, hash);
+        tracked?.Value = new Tip(tip.NextId + 1, tip.Seq + 1, hash);
     }
+
+    // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
+    private static Tip ReadTip(SqliteConnection connection) => connection.ReadFirst(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), " +
+        "last.seq, last.hash " +
+        "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
+        r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
+
+    // Only the newest event is read: appending costs the same on a chain of any length. (No next id: not tracked.)
+    private static Tip LastEvent(SqliteConnection connection) =>
+        connection.ReadFirst("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new Tip(0, r.GetInt64(0), r.GetString(1)))
+        ?? new Tip(0, 0, AuditChainContent.Genesis);
 
     private static string Link(SqliteConnection connection, long lastSeq, string prevHash, string callId, long atMs, string content,
         string? hash = null)
@@ -76,8 +97,6 @@ internal static class AuditChainStore
             Append(connection, callId, atMs, hashOnRow: false);
         }
     }
-
-    private sealed record LastEvent(long Seq, string Hash);
 
     private sealed record Tip(long NextId, long Seq, string Hash);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Ledger.Storage;
 using Keybrake.Mcp.Tests.TestServices;
 using Microsoft.Extensions.Time.Testing;
 
@@ -245,6 +246,53 @@ public sealed class AuditChainTests
         Assert.True(report.Ok, report.ToString());
         var denials = tasks * ((callsPerTask + 2) / 3);
         Assert.Equal((denials + (2 * ((tasks * callsPerTask) - denials)), tasks * callsPerTask), ((int)report.Events, report.Records));
+    }
+
+    [Fact]
+    public async Task A_write_rolled_back_after_sealing_a_row_takes_its_place_in_the_chain_with_it()
+    {
+        // The writer remembers the chain's tip within a transaction; the batch retried without the failed write must
+        // start again from the tip on disk, not from the row that was rolled back.
+        using var dir = new TempDirectory();
+        using var database = new SqliteDatabase(dir.File("keybrake.db"));
+        await database.InitializeAsync(CancellationToken.None);
+        var ledger = new SqliteLedger(database, TimeProvider.System);
+        var who = new CallIdentity("refund-bot", "support-refunds");
+        DeniedCall Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
+
+        // Holds the writer, so that the three writes below queue up and run in one transaction, in order.
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var held = Task.Run(() => database.WriteAsync(_ =>
+        {
+            running.Set();
+            release.Wait();
+            return 0;
+        }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
+        var before = ledger.RecordDenialAsync(Denied("call_before"), CancellationToken.None);
+        var failing = database.WriteAsync<int>(c =>
+        {
+            var sealedRow = AuditChainContent.Prepare(new AuditRecord
+            {
+                Id = 0, CallId = "call_failed", Time = DateTimeOffset.UnixEpoch, Agent = "refund-bot", Role = "support-refunds", Tool = "issue_refund",
+                Outcome = "denied", Arguments = "{}",
+            });
+            AuditChainStore.AppendNew(c, sealedRow, "call_failed", 0, (id, hash) => c.Exec(
+                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, arguments, hash) " +
+                "VALUES (@id, 'call_failed', 0, 'refund-bot', 'support-refunds', 'issue_refund', 'denied', '{}', @hash)", ("@id", id), ("@hash", hash)));
+            throw new InvalidOperationException("fails after sealing its row");
+        }, CancellationToken.None);
+        var after = ledger.RecordDenialAsync(Denied("call_after"), CancellationToken.None);
+        release.Set();
+        await Task.WhenAll(held, before, after);
+        Assert.Equal("fails after sealing its row", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);
+
+        var report = await ledger.VerifyChainAsync(CancellationToken.None);
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal((2, 2), ((int)report.Events, report.Records));
+        var rows = database.Read(c => c.ReadAll("SELECT id, call_id FROM audit ORDER BY id", r => (r.GetInt64(0), r.GetString(1))));
+        Assert.Equal([(1L, "call_before"), (2L, "call_after")], rows);
     }
 
     [Fact]

@@ -18,7 +18,9 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// <param name="open">Opens the writer's connection, with <c>wal_autocheckpoint = 0</c>: checkpoints run as described at <see cref="RewindNow"/>.</param>
 /// <param name="copy">A PASSIVE checkpoint on another connection: copies the WAL into the database beside the writer.</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
-internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action copy, Action moved) : IDisposable
+/// <param name="begun">Called at every <c>BEGIN IMMEDIATE</c>, retries of a batch included, before any write of it runs.</param>
+internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action copy, Action moved,
+    Action<SqliteConnection> begun) : IDisposable
 {
     // A checkpoint every so many commits.
     private const int CommitsPerCheckpoint = 256;
@@ -210,6 +212,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             connection = Connection();
             connection.Exec("BEGIN IMMEDIATE;");
+            begun(connection);
         }
         catch (Exception ex)
         {
