@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using Keybrake.Mcp.Mcp;
 
 namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// Resident memory of the published stdio server: after start (initialize + tools/list, then 1 s idle), after a
-/// warm-up of calls, and after N governed refund calls (16 in flight over stdio; 1 in 4 allowed, the rest refused and audited). Growth is reported against both.
+/// warm-up of calls, and after N governed refund calls (16 in flight over stdio; 1 in 4 allowed, the rest refused and audited):
+/// right after the last call, and once idle. Growth is reported against both.
 /// </summary>
 public static class MemoryScenario
 {
@@ -40,7 +42,11 @@ public static class MemoryScenario
         var t = Stopwatch.GetTimestamp();
         await DriveAsync(server, calls);
         var seconds = Stats.Ms(Stopwatch.GetTimestamp() - t) / 1000;
-        await Task.Delay(1000);
+        var busy = server.RssKb();
+        var busyParts = server.RssParts();
+        // Judged once the server is idle, as a stdio server is between its agent's turns: after IdleAfter without calls
+        // it gives back what the burst left warm (IdleMemoryTrimmer). The row before it is taken right after the last call.
+        await Task.Delay(IdleMemoryTrimmer.DefaultIdleAfter + TimeSpan.FromSeconds(2));
         var afterCalls = server.RssKb();
         var callsParts = server.RssParts();
 
@@ -49,9 +55,11 @@ public static class MemoryScenario
         var judged = variant == Published.Variant.NativeAot;
         table.Add($"RSS after start [MB] ({startParts})", Stats.F(afterStart / 1024.0, 1), "-", "1.00x", judged ? "<= 80" : "-", judged ? afterStart / 1024.0 <= 80 : null);
         table.Add($"RSS after {warmup:N0} warm-up calls [MB] ({warmupParts})", Stats.F(afterWarmup / 1024.0, 1), "-", $"{(double)afterWarmup / afterStart:F2}x");
-        table.Add($"RSS after {warmup + calls:N0} calls [MB] ({callsParts}) (growth vs after start)", Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x",
-            judged ? "<= 1.10x" : "-", judged ? (double)afterCalls / afterStart <= 1.10 : null);
-        table.Add($"growth over the last {calls:N0} calls (vs after warm-up)", $"{(afterCalls - afterWarmup) / 1024.0:F1} MB", "-", $"{(double)afterCalls / afterWarmup:F2}x");
+        table.Add($"RSS right after the last of {warmup + calls:N0} calls [MB] ({busyParts})", Stats.F(busy / 1024.0, 1), "-", $"{(double)busy / afterStart:F2}x");
+        table.Add($"RSS after {warmup + calls:N0} calls, then {(IdleMemoryTrimmer.DefaultIdleAfter + TimeSpan.FromSeconds(2)).TotalSeconds:0} s without calls [MB] ({callsParts}) (growth vs after start)",
+            Stats.F(afterCalls / 1024.0, 1), "-", $"{(double)afterCalls / afterStart:F2}x", judged ? "<= 1.10x" : "-", judged ? (double)afterCalls / afterStart <= 1.10 : null);
+        // Both under load: what the calls themselves added once warm (a leak would show here).
+        table.Add($"growth over the last {calls:N0} calls (right after them vs after warm-up)", $"{(busy - afterWarmup) / 1024.0:F1} MB", "-", $"{(double)busy / afterWarmup:F2}x");
         table.Print();
     }
 

@@ -74,6 +74,7 @@ public static class KeybrakeServices
         services.AddSingleton<SpentBudgetHints>();
         services.AddSingleton<GovernancePipeline>();
         services.AddSingleton<Mcp.LiveToolSets>();
+        services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)
         {
             services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));

@@ -102,7 +102,22 @@ public sealed class SqliteDatabase : IDisposable
     /// Runs a write in the next group commit, inside <c>BEGIN IMMEDIATE</c> (its statements take no transaction object);
     /// durable when the task completes.
     /// </summary>
-    internal Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken ct) => _writer.WriteAsync(write, ct);
+    internal Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken ct)
+    {
+        Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
+        return _writer.WriteAsync(write, ct);
+    }
+
+    private long _lastWriteMs = Environment.TickCount64;
+
+    /// <summary>When this process last wrote to the ledger (every governed call writes), as <see cref="Environment.TickCount64"/>.</summary>
+    public long LastWriteMs => Volatile.Read(ref _lastWriteMs);
+
+    /// <summary>Connections kept open for reads, idle now.</summary>
+    internal int IdleReaders => _readers.IdleCount;
+
+    /// <summary>Closes the connections kept for reads (and their page caches); the next reads open new ones.</summary>
+    public void ReleaseIdleReaders() => _readers.Clear();
 
     private SqliteConnection OpenKept(string extraPragmas)
     {

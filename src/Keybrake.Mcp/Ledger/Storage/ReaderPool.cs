@@ -35,6 +35,9 @@ internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDispo
         }
     }
 
+    /// <summary>Connections open and waiting for a read.</summary>
+    public int IdleCount => Volatile.Read(ref _idleCount);
+
     /// <summary>Closes every idle connection: the next reads open fresh ones (after the file moved, for one).</summary>
     public void Clear()
     {
