@@ -31,6 +31,7 @@ public sealed class SqliteDatabase : IDisposable
 
     private readonly SemaphoreSlim _writeGate;
     private readonly string _pragmas;
+    private long _lastWriteMs = Environment.TickCount64;
 
     /// <param name="fullSync">
     /// <c>synchronous = FULL</c>: every commit survives power loss, at the cost of an fsync per commit. The default,
@@ -107,8 +108,6 @@ public sealed class SqliteDatabase : IDisposable
         Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
         return _writer.WriteAsync(write, ct);
     }
-
-    private long _lastWriteMs = Environment.TickCount64;
 
     /// <summary>When this process last wrote to the ledger (every governed call writes), as <see cref="Environment.TickCount64"/>.</summary>
     public long LastWriteMs => Volatile.Read(ref _lastWriteMs);
