@@ -34,7 +34,7 @@ internal static class AuditChainStore
     {
         var content = AuditChainContent.Of(written);
         var tracked = Tips.TryGetValue(connection, out var box) ? box : null;
-        var (nextId, seq, prevHash) = tracked?.Value ?? (tracked is null ? LastEvent(connection) : ReadTip(connection));
+        var (nextId, seq, prevHash) = tracked?.Value ?? ReadTip(connection);
         var hash = Link(connection, seq, prevHash, written.CallId, atMs, content);
         tracked?.Value = new Tip(nextId, seq + 1, hash);
         if (hashOnRow)
@@ -61,16 +61,12 @@ internal static class AuditChainStore
     }
 
     // The row's id as AUTOINCREMENT would give it (one more than any ever used), and the newest event, in one read.
+    // Only the chain's end is read: appending costs the same on a chain of any length.
     private static Tip ReadTip(SqliteConnection connection) => connection.ReadFirst(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0), coalesce((SELECT max(id) FROM audit), 0)), " +
         "last.seq, last.hash " +
         "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1) AS last",
         r => new Tip(r.GetInt64(0) + 1, r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? AuditChainContent.Genesis : r.GetString(2)))!;
-
-    // Only the newest event is read: appending costs the same on a chain of any length. (No next id: not tracked.)
-    private static Tip LastEvent(SqliteConnection connection) =>
-        connection.ReadFirst("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", r => new Tip(0, r.GetInt64(0), r.GetString(1)))
-        ?? new Tip(0, 0, AuditChainContent.Genesis);
 
     private static string Link(SqliteConnection connection, long lastSeq, string prevHash, string callId, long atMs, string content,
         string? hash = null)

@@ -24,6 +24,13 @@ public sealed class IdleMemoryTrimmerTests
         await ledger.RecordDenialAsync(new DeniedCall($"call_{n}", Who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
     }
 
+    private static async Task<IdleMemoryTrimmer> StartTrimmerAsync(SqliteDatabase database, TimeSpan idleAfter)
+    {
+        var trimmer = new IdleMemoryTrimmer(database, NullLogger<IdleMemoryTrimmer>.Instance) { IdleAfter = idleAfter, CheckEvery = TimeSpan.FromMilliseconds(50) };
+        await trimmer.StartAsync(CancellationToken.None);
+        return trimmer;
+    }
+
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
     {
         for (var waited = 0; waited < 200 && !condition(); waited++)
@@ -40,11 +47,7 @@ public sealed class IdleMemoryTrimmerTests
         using var dir = new TempDirectory();
         var (database, ledger) = await LedgerAsync(dir);
         using var _ = database;
-        using var trimmer = new IdleMemoryTrimmer(database, NullLogger<IdleMemoryTrimmer>.Instance)
-        {
-            IdleAfter = TimeSpan.FromMilliseconds(200), CheckEvery = TimeSpan.FromMilliseconds(50),
-        };
-        await trimmer.StartAsync(CancellationToken.None);
+        using var trimmer = await StartTrimmerAsync(database, TimeSpan.FromMilliseconds(200));
         await Task.Delay(500);
         Assert.Equal(0, trimmer.Trims); // no calls yet: nothing to give back
 
@@ -68,11 +71,7 @@ public sealed class IdleMemoryTrimmerTests
         using var dir = new TempDirectory();
         var (database, ledger) = await LedgerAsync(dir);
         using var _ = database;
-        using var trimmer = new IdleMemoryTrimmer(database, NullLogger<IdleMemoryTrimmer>.Instance)
-        {
-            IdleAfter = TimeSpan.FromSeconds(1), CheckEvery = TimeSpan.FromMilliseconds(50),
-        };
-        await trimmer.StartAsync(CancellationToken.None);
+        using var trimmer = await StartTrimmerAsync(database, TimeSpan.FromSeconds(1));
 
         var until = DateTime.UtcNow.AddSeconds(2.5);
         for (var n = 0; DateTime.UtcNow < until; n++)
