@@ -65,13 +65,13 @@ public sealed class GovernancePipeline(
         if (problems.Count > 0)
         {
             return await DenyAsync(callId, identity, toolName, argumentsJson,
-                new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", problems)}"), ct);
+                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, problems)), ct);
         }
 
         if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
         {
             await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
-                new Denial(DenialCodes.InvalidArguments, $"{toolName}: {string.Join("; ", wouldRefuse)}"), ct);
+                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, wouldRefuse)), ct);
         }
 
         var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);

@@ -73,11 +73,15 @@ public sealed class GovernancePipelineTests
 
     [Theory]
     [InlineData("{\"payment_intent\":\"pi_1\",\"amount\":20001}", "'amount' must be at most 20000")]
-    [InlineData("{\"payment_intent\":\"ch_1\"}", "'payment_intent' must match")]
+    [InlineData("{\"payment_intent\":\"pi_x\\n\"}", "'payment_intent' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$; got \"pi_x\\n\"")]
+    [InlineData("{\"payment_intent\":\"pi x\"}", "'payment_intent' must match")]
+    [InlineData("{\"payment_intent\":\"_pi_x\"}", "'payment_intent' must match")]
+    [InlineData("{\"payment_intent\":\"pi_x/../refunds\"}", "'payment_intent' must match")]
     [InlineData("{\"payment_intent\":\"pi_1\",\"amount\":\"10\"}", "'amount' must be an integer")]
     [InlineData("{\"payment_intent\":\"pi_1\",\"destination\":\"acct_1\"}", "'destination' is not an argument")]
     [InlineData("{\"amount\":100}", "'payment_intent' is required")]
     [InlineData("{\"payment_intent\":\"pi_1\",\"amount\":0}", "'amount' must be at least 1")]
+    [InlineData("{\"payment_intent\":\"pi_1\",\"destin\\nation\":\"acct_1\"}", "'destin\\nation' is not an argument")]
     public async Task Refuses_arguments_outside_the_generated_schema(string json, string expected)
     {
         using var f = new PipelineFixture(Roles.Refunds());
@@ -86,6 +90,33 @@ public sealed class GovernancePipelineTests
         Assert.Contains(expected, response.Message());
         Assert.Equal(0, f.Operation.Executions);
         Assert.Equal("denied", Assert.Single(await f.AuditAsync()).Outcome);
+    }
+
+    [Theory]
+    [InlineData("pi_1")]
+    [InlineData("ch_1")]
+    [InlineData("py_3QxY_ab12_CD34efGH")]
+    [InlineData("basic-monthly")]
+    [InlineData("pi.v2")]
+    [InlineData("0123")]
+    public async Task Accepts_ids_of_any_shape_stripe_may_issue(string id)
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        var response = await f.CallAsync("refund-bot", new JsonObject { ["payment_intent"] = id, ["amount"] = 100 });
+        Assert.False(response.IsError, response.Message());
+        Assert.Equal(1, f.Operation.Executions);
+    }
+
+    [Fact]
+    public async Task Ids_run_to_255_characters_and_no_further()
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        var longest = "pi_" + new string('a', 252);
+        Assert.False((await f.CallAsync("refund-bot", new JsonObject { ["payment_intent"] = longest, ["amount"] = 100 })).IsError);
+        var tooLong = await f.CallAsync("refund-bot", new JsonObject { ["payment_intent"] = longest + "a", ["amount"] = 100, ["request_id"] = "2" });
+        Assert.Equal("invalid_arguments", tooLong.Code());
+        Assert.Contains("at most 255 characters", tooLong.Message());
+        Assert.Equal(1, f.Operation.Executions);
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed class ToolGrantRuleTests
     [InlineData("tools.issue_refund.reasons", "\"duplicate\"", "$.tools.issue_refund.reasons", "\"reasons\" must be an array")]
     [InlineData("tools.change_plan.prorationBehaviors", "[\"prorate\"]", "$.tools.change_plan.prorationBehaviors[0]", "is not a Stripe proration behavior")]
     [InlineData("tools.change_plan.prices", "[]", "$.tools.change_plan.prices", "\"prices\" is empty")]
-    [InlineData("tools.change_plan.prices", "[\"plan_gold\"]", "$.tools.change_plan.prices[0]", "\"plan_gold\" is not a Stripe price id")]
+    [InlineData("tools.change_plan.prices", "[\"plan gold\"]", "$.tools.change_plan.prices[0]", "\"plan gold\" is not a Stripe price id")]
+    [InlineData("tools.change_plan.prices", "[\"price_x\\n\"]", "$.tools.change_plan.prices[0]", "\"price_x\\n\" is not a Stripe price id")]
     [InlineData("tools.change_plan.prices", "[\"price_a\", \"price_a\"]", "$.tools.change_plan.prices[1]", "listed twice")]
     [InlineData("tools.list_prices.maxPageSize", "0", "$.tools.list_prices.maxPageSize", "must be from 1 to 100")]
     [InlineData("tools.list_prices.maxPageSize", "101", "$.tools.list_prices.maxPageSize", "must be from 1 to 100, not 101")]
@@ -69,5 +70,32 @@ public sealed class ToolGrantRuleTests
         dir.Write("alpha", ValidManifest.For("alpha").With("budgets[0].limit", "\"500.00 usd\"").With("budgets[1]", null));
 
         ManifestAssert.OnlyError(dir.Load(), dir.FileOf("alpha"), "$.budgets[0].limit", "upper-case ISO currency code");
+    }
+
+    [Fact]
+    public void Stripe_ids_are_opaque_in_allowlists()
+    {
+        // The seed's own allowlist (customer_allowlist: ["cus_past_due_cohort_id_1", ...]), legacy plan ids used as
+        // prices, and the longest id Stripe may issue.
+        using var dir = new TempManifestDirectory();
+        dir.Write("alpha", ValidManifest.For("alpha")
+            .With("customers", "[\"cus_past_due_cohort_id_1\", \"cus_past_due_cohort_id_2\", \"cus_" + new string('x', 251) + "\"]")
+            .With("tools.change_plan.prices", "[\"basic-monthly\", \"price_1MoBy5LkdIwHu7ixZhnattbh\", \"plan.gold.v2\"]"));
+
+        var result = dir.Load();
+
+        ManifestAssert.Clean(result);
+        var role = result.Set!.Roles["alpha"];
+        Assert.Contains("cus_past_due_cohort_id_1", role.Customers!);
+        Assert.Equal(["basic-monthly", "price_1MoBy5LkdIwHu7ixZhnattbh", "plan.gold.v2"], role.Tools["change_plan"].Prices!);
+    }
+
+    [Fact]
+    public void An_id_over_255_characters_is_refused()
+    {
+        using var dir = new TempManifestDirectory();
+        dir.Write("alpha", ValidManifest.For("alpha").With("customers", "[\"cus_" + new string('x', 252) + "\"]"));
+
+        ManifestAssert.OnlyError(dir.Load(), dir.FileOf("alpha"), "$.customers[0]", "(256 characters)\" is not a Stripe customer id");
     }
 }

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
@@ -26,7 +27,7 @@ public sealed class BillingToolTests
         var pay = tools["pay_invoice"];
         var properties = pay.InputSchema.GetProperty("properties");
         Assert.Equal(["invoice", "payment_method", "request_id"], properties.EnumerateObject().Select(p => p.Name).Order());
-        Assert.Equal("^in_[A-Za-z0-9]+$", properties.GetProperty("invoice").GetProperty("pattern").GetString());
+        Assert.Equal(StripeIdFormat.Pattern, properties.GetProperty("invoice").GetProperty("pattern").GetString());
         Assert.Contains("250.00 USD", pay.Description);
         Assert.True(pay.Annotations!.DestructiveHint);
         Assert.True(pay.OutputSchema!.Value.GetProperty("properties").TryGetProperty("call_id", out _));

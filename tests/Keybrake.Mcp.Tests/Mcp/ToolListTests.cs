@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Manifests;
 using System.Text.Json;
 using Keybrake.Mcp.Tests.TestServices;
 
@@ -20,8 +21,8 @@ public sealed class ToolListTests
         var properties = schema.GetProperty("properties");
         Assert.Equal(20000, properties.GetProperty("amount").GetProperty("maximum").GetInt64());
         Assert.Equal(["requested_by_customer", "duplicate"], properties.GetProperty("reason").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal("^pi_[A-Za-z0-9]+$", properties.GetProperty("payment_intent").GetProperty("pattern").GetString());
-        Assert.Equal("^ch_[A-Za-z0-9]+$", properties.GetProperty("charge").GetProperty("pattern").GetString());
+        Assert.Equal(StripeIdFormat.Pattern, properties.GetProperty("payment_intent").GetProperty("pattern").GetString());
+        Assert.Equal(StripeIdFormat.Pattern, properties.GetProperty("charge").GetProperty("pattern").GetString());
         Assert.Equal(64, properties.GetProperty("request_id").GetProperty("maxLength").GetInt32());
         Assert.True(refund.Annotations!.DestructiveHint);
         Assert.False(refund.Annotations.ReadOnlyHint);

@@ -48,7 +48,7 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public JsonObject InputSchema(RoleManifest role, ToolGrant grant) => ToolSchemas.Object(new JsonObject
     {
-        ["payment_intent"] = ToolSchemas.Id("pi", "pi"),
+        ["payment_intent"] = ToolSchemas.Id("pi"),
         ["amount"] = ToolSchemas.Amount("amount", grant.MaxAmount),
         ["request_id"] = ToolSchemas.RequestId(),
     }, "payment_intent");

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Keybrake.Mcp.Manifests;
 
 namespace Keybrake.Mcp.Governance.Policy;
 
@@ -20,7 +20,7 @@ public static class ArgumentValidator
         {
             if (properties[name] is not JsonObject property)
             {
-                errors.Add($"'{name}' is not an argument of this tool (allowed: {string.Join(", ", properties.Select(p => p.Key))})");
+                errors.Add($"'{Cut(name)}' is not an argument of this tool (allowed: {string.Join(", ", properties.Select(p => p.Key))})");
                 continue;
             }
 
@@ -46,6 +46,14 @@ public static class ArgumentValidator
         }
 
         return errors;
+    }
+
+    /// <summary>The refusal message for <paramref name="problems"/>: the first few, so a flood of bad arguments stays a short message.</summary>
+    public static string Summarize(string tool, IReadOnlyList<string> problems)
+    {
+        const int Shown = 5;
+        var more = problems.Count > Shown ? $"; and {problems.Count - Shown} more problems" : "";
+        return $"{tool}: {string.Join("; ", problems.Take(Shown))}{more}";
     }
 
     private static void ValidateValue(string name, JsonObject property, JsonNode? value, List<string> errors)
@@ -97,12 +105,17 @@ public static class ArgumentValidator
                 errors.Add($"'{name}' must be at most {maxLength} characters; got {text.Length}");
             }
 
-            if (property["pattern"] is { } pattern && !Regex.IsMatch(text, pattern.GetValue<string>(), RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+            if (property["pattern"] is { } pattern && !SchemaRegex.IsMatch(pattern.GetValue<string>(), text))
             {
-                errors.Add($"'{name}' must match {pattern.GetValue<string>()}; got \"{Truncate(text)}\"");
+                errors.Add($"'{name}' must match {pattern.GetValue<string>()}; got {Quote(text)}");
             }
         }
     }
 
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    /// <summary>A name as a message quotes it: escaped and cut (a caller chooses argument names too).</summary>
+    private static string Cut(string name) => JsonEncodedText.Encode(name.Length <= 40 ? name : name[..40]) + (name.Length <= 40 ? "" : "…");
+
+    /// <summary>A value as a message quotes it: escaped (a trailing "\n" must show), and cut, so a refusal stays small.</summary>
+    private static string Quote(string text) =>
+        $"\"{JsonEncodedText.Encode(text.Length <= 40 ? text : text[..40])}\"" + (text.Length <= 40 ? "" : $"… ({text.Length} characters)");
 }

@@ -19,7 +19,7 @@ internal static class CustomersSectionReader
                     return true;
                 }
 
-                diagnostics.Report(item.Path, $"\"{id}\" is not a Stripe customer id: customer ids look like \"cus_NffrFeUfNV2Hib\"");
+                diagnostics.Report(item.Path, $"\"{StripeIdFormat.Show(id)}\" is not a Stripe customer id: {StripeIdFormat.Rule}, e.g. \"cus_NffrFeUfNV2Hib\"");
                 return false;
             },
             whenEmpty: " (remove the field to allow any customer)");

@@ -2,32 +2,29 @@ using System.Text.RegularExpressions;
 
 namespace Keybrake.Mcp.Manifests.Reading;
 
-/// <summary>Name and id patterns shared by the reader and <c>manifest.schema.json</c> (a test keeps them equal).</summary>
-internal static partial class ManifestPatterns
+/// <summary>
+/// Name and id patterns shared by the reader and <c>manifest.schema.json</c> (a test keeps them equal). The reader
+/// matches them with the schema's meaning (<see cref="SchemaRegex"/>): "agent\n" is no agent name.
+/// </summary>
+internal static class ManifestPatterns
 {
     public const string Role = "^[a-z0-9][a-z0-9-]{0,63}$";
     public const string Agent = "^[a-z0-9][a-z0-9._-]{0,63}$";
     public const string KeyEnv = "^[A-Z_][A-Z0-9_]*$";
-    public const string Customer = "^cus_[A-Za-z0-9]+$";
-    public const string Price = "^price_[A-Za-z0-9_]+$";
+    public const string Customer = StripeIdFormat.Pattern;
+    public const string Price = StripeIdFormat.Pattern;
     public const string Duration = "^[1-9][0-9]{0,5}[smhd]$";
     public const string Money = "^[0-9]+(\\.[0-9]{1,3})? [A-Z]{3}$";
 
-    [GeneratedRegex(Role)]
-    public static partial Regex RoleRegex();
+    public static Regex RoleRegex() => SchemaRegex.For(Role);
 
-    [GeneratedRegex(Agent)]
-    public static partial Regex AgentRegex();
+    public static Regex AgentRegex() => SchemaRegex.For(Agent);
 
-    [GeneratedRegex(KeyEnv)]
-    public static partial Regex KeyEnvRegex();
+    public static Regex KeyEnvRegex() => SchemaRegex.For(KeyEnv);
 
-    [GeneratedRegex(Customer)]
-    public static partial Regex CustomerRegex();
+    public static Regex CustomerRegex() => SchemaRegex.For(Customer);
 
-    [GeneratedRegex(Price)]
-    public static partial Regex PriceRegex();
+    public static Regex PriceRegex() => SchemaRegex.For(Price);
 
-    [GeneratedRegex(Duration)]
-    public static partial Regex DurationRegex();
+    public static Regex DurationRegex() => SchemaRegex.For(Duration);
 }

@@ -67,7 +67,7 @@ internal static class ToolGrantReader
                 return true;
             }
 
-            diagnostics.Report(item.Path, $"\"{id}\" is not a Stripe price id: price ids look like \"price_1MoBy5LkdIwHu7ixZhnattbh\"");
+            diagnostics.Report(item.Path, $"\"{StripeIdFormat.Show(id)}\" is not a Stripe price id: {StripeIdFormat.Rule}, e.g. \"price_1MoBy5LkdIwHu7ixZhnattbh\" or a legacy plan id like \"basic-monthly\"");
             return false;
         })?.Select(v => v.Text).ToImmutableArray();
 }

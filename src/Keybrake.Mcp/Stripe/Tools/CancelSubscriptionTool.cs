@@ -29,7 +29,7 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The subscription to cancel (sub_...)."),
+        ["subscription"] = Id("The subscription to cancel (sub_...)."),
         ["at_period_end"] = new JsonObject
         {
             ["type"] = "boolean",

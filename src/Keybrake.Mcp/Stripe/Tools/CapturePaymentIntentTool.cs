@@ -25,7 +25,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["payment_intent"] = Id("pi", "The PaymentIntent to capture (pi_...), in status requires_capture."),
+        ["payment_intent"] = Id("The PaymentIntent to capture (pi_...), in status requires_capture."),
         ["amount_to_capture"] = Amount("Amount to capture in minor units. Omit to capture the full authorized amount.", grant.MaxAmount),
         ["request_id"] = RequestId(),
     }, "payment_intent");

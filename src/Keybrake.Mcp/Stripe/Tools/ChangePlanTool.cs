@@ -27,10 +27,10 @@ public sealed class ChangePlanTool(StripeClients clients) : StripeTool(clients)
     {
         var price = grant.Prices is { } prices
             ? Enum(prices, "The price to switch to; only these are allowed for this role.")
-            : Id("price", "The price to switch to (price_...).");
+            : Id("The price to switch to (price_...).");
         return Object(new JsonObject
         {
-            ["subscription"] = Id("sub", "The subscription to change (sub_...)."),
+            ["subscription"] = Id("The subscription to change (sub_...)."),
             ["price"] = price,
             ["proration_behavior"] = Enum(grant.ProrationBehaviors?.AsEnumerable() ?? ToolCatalog.ProrationBehaviors, "How to bill the change; Stripe's default is create_prorations."),
             ["quantity"] = Integer("New quantity of the subscription item; omit to keep it.", 1, grant.MaxQuantity),

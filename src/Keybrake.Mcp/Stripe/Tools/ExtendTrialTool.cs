@@ -30,7 +30,7 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The trialing subscription (sub_...)."),
+        ["subscription"] = Id("The trialing subscription (sub_...)."),
         ["days"] = Integer("Days to add to the current trial end.", 1, grant.MaxDays ?? DefaultMaxDays),
         ["request_id"] = RequestId(),
     }, "subscription", "days");

@@ -21,7 +21,7 @@ public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(cli
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["invoice"] = Id("in", "The draft invoice to finalize (in_...)."),
+        ["invoice"] = Id("The draft invoice to finalize (in_...)."),
         ["request_id"] = RequestId(),
     }, "invoice");
 

@@ -17,7 +17,7 @@ public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients)
         "(minor units), due date and payment attempts.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
-        ToolSchemas.Object(new JsonObject { ["invoice"] = ToolSchemas.Id("in", "The invoice id (in_...).") }, "invoice");
+        ToolSchemas.Object(new JsonObject { ["invoice"] = ToolSchemas.Id("The invoice id (in_...).") }, "invoice");
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Invoice(), "id", "status", "currency", "amount_remaining");
 

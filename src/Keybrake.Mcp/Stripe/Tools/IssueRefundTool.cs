@@ -29,8 +29,8 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
     {
         var schema = Object(new JsonObject
         {
-            ["payment_intent"] = Id("pi", "The PaymentIntent to refund (pi_...)."),
-            ["charge"] = Id("ch", "The charge to refund (ch_...), instead of payment_intent."),
+            ["payment_intent"] = Id("The PaymentIntent to refund (pi_...)."),
+            ["charge"] = Id("The charge to refund (ch_...), instead of payment_intent."),
             ["amount"] = Amount("Amount to refund in the currency's minor units (e.g. 1050 = 10.50 USD). Omit to refund all that is refundable.", grant.MaxAmount),
             ["reason"] = Enum(grant.Reasons?.AsEnumerable() ?? ToolCatalog.RefundReasons, "Why the refund is issued."),
             ["ticket"] = String("Support ticket or case reference, stored on the refund's metadata.", 128),

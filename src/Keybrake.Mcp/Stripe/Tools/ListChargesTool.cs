@@ -12,7 +12,6 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
 
     public override string Title => "List charges";
 
-    protected override string IdPrefix => "ch";
 
     protected override string Noun => "charges";
 
@@ -23,7 +22,7 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
     protected override string? CustomerOf(Charge item) => item.CustomerId;
 
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant) =>
-        properties["payment_intent"] = ToolSchemas.Id("pi", "Only charges of this PaymentIntent (pi_...).");
+        properties["payment_intent"] = ToolSchemas.Id("Only charges of this PaymentIntent (pi_...).");
 
     protected override Task<StripeList<Charge>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
         stripe.V1.Charges.ListAsync(new ChargeListOptions { Customer = customer, PaymentIntent = Arg(call, "payment_intent"), Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);

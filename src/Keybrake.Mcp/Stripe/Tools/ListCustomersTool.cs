@@ -32,7 +32,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
         }
 
         properties["limit"] = Integer($"How many customers to return (default {Math.Min(10, Cap(grant))}).", 1, Cap(grant));
-        properties["starting_after"] = Id("cus", "Cursor: the last id of the previous page.");
+        properties["starting_after"] = Id("Cursor: the last id of the previous page.");
         return Object(properties);
     }
 

@@ -12,7 +12,6 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
 
     public override string Title => "List invoices";
 
-    protected override string IdPrefix => "in";
 
     protected override string Noun => "invoices";
 
@@ -25,7 +24,7 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
     {
         properties["status"] = ToolSchemas.Enum(["draft", "open", "paid", "uncollectible", "void"], "Only invoices in this status.");
-        properties["subscription"] = ToolSchemas.Id("sub", "Only invoices of this subscription (sub_...).");
+        properties["subscription"] = ToolSchemas.Id("Only invoices of this subscription (sub_...).");
     }
 
     protected override Task<StripeList<Invoice>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>

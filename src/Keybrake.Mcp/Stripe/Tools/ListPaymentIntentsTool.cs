@@ -11,7 +11,6 @@ public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<Pay
 
     public override string Title => "List payment intents";
 
-    protected override string IdPrefix => "pi";
 
     protected override string Noun => "payment intents";
 

@@ -12,7 +12,6 @@ public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<Pay
 
     public override string Title => "List a customer's payment methods";
 
-    protected override string IdPrefix => "pm";
 
     protected override string Noun => "payment methods";
 

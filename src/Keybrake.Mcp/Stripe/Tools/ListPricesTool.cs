@@ -24,7 +24,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
         ["limit"] = Integer("How many prices to return.", 1, grant.MaxPageSize ?? DefaultPageCap),
-        ["starting_after"] = Id("price", "Cursor: the last price id of the previous page."),
+        ["starting_after"] = Id("Cursor: the last price id of the previous page."),
     });
 
     public override JsonObject OutputSchema() => StripeSchemas.PageOf(StripeSchemas.Price());

@@ -26,10 +26,10 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
     {
         var schema = Object(new JsonObject
         {
-            ["payment_intent"] = Id("pi", "Only refunds of this PaymentIntent (pi_...)."),
-            ["charge"] = Id("ch", "Only refunds of this charge (ch_...)."),
+            ["payment_intent"] = Id("Only refunds of this PaymentIntent (pi_...)."),
+            ["charge"] = Id("Only refunds of this charge (ch_...)."),
             ["limit"] = Integer($"How many refunds to return (default {Math.Min(10, Cap(grant))}).", 1, Cap(grant)),
-            ["starting_after"] = Id("re", "Cursor: the last id of the previous page."),
+            ["starting_after"] = Id("Cursor: the last id of the previous page."),
         });
         if (role.Customers is not null)
         {

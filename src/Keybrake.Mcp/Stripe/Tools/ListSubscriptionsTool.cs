@@ -14,7 +14,6 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
 
     public override string Title => "List subscriptions";
 
-    protected override string IdPrefix => "sub";
 
     protected override string Noun => "subscriptions";
 
@@ -26,7 +25,7 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
 
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
     {
-        properties["price"] = ToolSchemas.Id("price", "Only subscriptions with this price (price_...).");
+        properties["price"] = ToolSchemas.Id("Only subscriptions with this price (price_...).");
         properties["status"] = ToolSchemas.Enum(Statuses, "Only subscriptions in this status (Stripe's default excludes canceled).");
     }
 

@@ -19,9 +19,6 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
 
     public override ToolEffect Effect => ToolEffect.Read;
 
-    /// <summary>Stripe's id prefix of the listed objects, for the <c>starting_after</c> cursor.</summary>
-    protected abstract string IdPrefix { get; }
-
     /// <summary>Plural noun for descriptions: "charges".</summary>
     protected abstract string Noun { get; }
 
@@ -57,7 +54,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
         }
         else
         {
-            properties["customer"] = Id("cus", $"Only {Noun} of this customer (cus_...).");
+            properties["customer"] = Id($"Only {Noun} of this customer (cus_...).");
             if (CustomerRequired)
             {
                 required.Add("customer");
@@ -66,7 +63,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
 
         AddFilters(properties, role, grant);
         properties["limit"] = Integer($"How many {Noun} to return (default {Math.Min(10, PageCap(grant))}).", 1, PageCap(grant));
-        properties["starting_after"] = Id(IdPrefix, "Cursor: the last id of the previous page.");
+        properties["starting_after"] = Id("Cursor: the last id of the previous page.");
         return Object(properties, [.. required]);
     }
 

@@ -21,7 +21,7 @@ public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : Invoic
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["invoice"] = Id("in", "The open invoice to write off (in_...)."),
+        ["invoice"] = Id("The open invoice to write off (in_...)."),
         ["request_id"] = RequestId(),
     }, "invoice");
 

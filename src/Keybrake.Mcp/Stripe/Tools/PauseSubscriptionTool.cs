@@ -29,7 +29,7 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The subscription to pause (sub_...)."),
+        ["subscription"] = Id("The subscription to pause (sub_...)."),
         ["behavior"] = Enum(Behaviors, "What Stripe does with invoices while collection is paused."),
         ["resumes_at"] = Integer("Optional unix time (seconds, in the future) at which collection resumes by itself.", 1),
         ["request_id"] = RequestId(),

@@ -27,8 +27,8 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["invoice"] = Id("in", "The open invoice to pay (in_...)."),
-        ["payment_method"] = Id("pm", "A payment method of the invoice's customer to charge (pm_...); omit to use the customer's default."),
+        ["invoice"] = Id("The open invoice to pay (in_...)."),
+        ["payment_method"] = Id("A payment method of the invoice's customer to charge (pm_...); omit to use the customer's default."),
         ["request_id"] = RequestId(),
     }, "invoice");
 

@@ -26,10 +26,10 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The subscription to preview a change of (sub_...)."),
+        ["subscription"] = Id("The subscription to preview a change of (sub_...)."),
         ["price"] = grant.Prices is { } prices
             ? Enum(prices, "The price to switch to; only these are allowed for this role.")
-            : Id("price", "The price to switch to (price_...)."),
+            : Id("The price to switch to (price_...)."),
         ["quantity"] = Integer("Quantity after the change; omit to keep it.", 1, grant.MaxQuantity),
     }, "subscription", "price");
 

@@ -39,7 +39,7 @@ public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clien
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a PaymentIntent: amount, capturable and received amounts, status, customer, latest charge.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
-        ToolSchemas.Object(new JsonObject { ["payment_intent"] = ToolSchemas.Id("pi", "The PaymentIntent id (pi_...).") }, "payment_intent");
+        ToolSchemas.Object(new JsonObject { ["payment_intent"] = ToolSchemas.Id("The PaymentIntent id (pi_...).") }, "payment_intent");
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.PaymentIntent(), "id", "amount", "currency", "status");
 
@@ -60,7 +60,7 @@ public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients)
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a charge: amount, captured and refunded amounts, what is still refundable, status, customer.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
-        ToolSchemas.Object(new JsonObject { ["charge"] = ToolSchemas.Id("ch", "The charge id (ch_...).") }, "charge");
+        ToolSchemas.Object(new JsonObject { ["charge"] = ToolSchemas.Id("The charge id (ch_...).") }, "charge");
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Charge(), "id", "amount", "currency", "status");
 
@@ -81,7 +81,7 @@ public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients)
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a customer: name, email, currency, delinquency.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
-        ToolSchemas.Object(new JsonObject { ["customer"] = ToolSchemas.Id("cus", "The customer id (cus_...).") }, "customer");
+        ToolSchemas.Object(new JsonObject { ["customer"] = ToolSchemas.Id("The customer id (cus_...).") }, "customer");
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Customer(), "id");
 
@@ -102,7 +102,7 @@ public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(client
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a subscription: status, customer, items with their prices and quantities.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
-        ToolSchemas.Object(new JsonObject { ["subscription"] = ToolSchemas.Id("sub", "The subscription id (sub_...).") }, "subscription");
+        ToolSchemas.Object(new JsonObject { ["subscription"] = ToolSchemas.Id("The subscription id (sub_...).") }, "subscription");
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(StripeSchemas.Subscription(), "id", "status", "items");
 

@@ -27,7 +27,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The subscription to resume (sub_...)."),
+        ["subscription"] = Id("The subscription to resume (sub_...)."),
         ["request_id"] = RequestId(),
     }, "subscription");
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 
 namespace Keybrake.Mcp.Stripe.Tools;
@@ -6,12 +7,15 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <summary>Building blocks of the generated JSON Schemas, so every tool spells ids, amounts and request ids the same way.</summary>
 public static class ToolSchemas
 {
-    /// <summary>A Stripe id with its prefix, e.g. <c>pi_</c>.</summary>
-    public static JsonObject Id(string prefix, string description) => new()
+    /// <summary>
+    /// A Stripe id. Ids are opaque (<see cref="StripeIdFormat"/>): the usual prefix is a hint in the description, never
+    /// part of the pattern.
+    /// </summary>
+    public static JsonObject Id(string description) => new()
     {
         ["type"] = "string",
-        ["pattern"] = $"^{prefix}_[A-Za-z0-9]+$",
-        ["maxLength"] = 255,
+        ["pattern"] = StripeIdFormat.Pattern,
+        ["maxLength"] = StripeIdFormat.MaxLength,
         ["description"] = description,
     };
 

@@ -27,7 +27,7 @@ public sealed class UpdateSubscriptionQuantityTool(StripeClients clients) : Subs
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        ["subscription"] = Id("sub", "The subscription to change (sub_...)."),
+        ["subscription"] = Id("The subscription to change (sub_...)."),
         ["quantity"] = Integer("The new quantity of the subscription's item.", 1, grant.MaxQuantity),
         ["proration_behavior"] = Enum(ToolCatalog.ProrationBehaviors, "How to bill the change; Stripe's default is create_prorations."),
         ["request_id"] = RequestId(),
