@@ -3,6 +3,7 @@ using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Mcp;
 using Keybrake.Mcp.Mcp.Http;
+using Keybrake.Mcp.Mcp.Stdio;
 using Keybrake.Mcp.Sandbox;
 using Keybrake.Mcp.Stripe;
 using Microsoft.AspNetCore.Builder;
@@ -98,6 +99,7 @@ public static class ServeCommand
         {
             o.ServerInfo = McpServerSetup.ServerInfo;
             o.ServerInstructions = McpServerSetup.Instructions;
+            ProtocolGuard.Apply(o);
         });
 
         await using var provider = services.BuildServiceProvider();
@@ -133,7 +135,10 @@ public static class ServeCommand
             return result;
         });
         var probe = StartupChecksAsync(provider, logger, [role], Task.WhenAny(listed.Task, Task.Delay(ChecksDelay, stop.Token)), stop.Token);
-        await using (var server = McpServer.Create(new StdioServerTransport(serverOptions, loggerFactory), serverOptions, loggerFactory, provider))
+        // The SDK's stdio transport, with a size limit per message in front of stdin.
+        var transport = new StreamServerTransport(
+            new MessageSizeLimit(Console.OpenStandardInput()), new BufferedStream(Console.OpenStandardOutput()), McpServerSetup.ServerInfo.Name, loggerFactory);
+        await using (var server = McpServer.Create(transport, serverOptions, loggerFactory, provider))
         {
             try
             {

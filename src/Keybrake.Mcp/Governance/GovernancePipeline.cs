@@ -59,34 +59,11 @@ public sealed class GovernancePipeline(
                 new Denial(DenialCodes.NotAllowed, $"tool '{toolName}' is not implemented by this server"), ct);
         }
 
-        // 2. Validate against the very schema the agent was shown. A shadow grant publishes Stripe's unconstrained
-        // schema and only records what its own constraints would have refused.
-        var problems = ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
-        if (problems.Count > 0)
-        {
-            return await DenyAsync(callId, identity, toolName, argumentsJson,
-                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, problems)), ct);
-        }
-
-        if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
-        {
-            await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
-                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, wouldRefuse)), ct);
-        }
-
-        var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);
-        var request = operation.Effect == ToolEffect.Read ? null : RequestIdentity.For(agent, toolName, arguments, argumentsJson);
+        // 4. Rate limits, checked before anything else is looked at: a flood of refused calls (bad arguments, a spent
+        // budget) is limited like any other. The call is counted, after an exact check, by its next write: its start or
+        // its refusal (one transaction fewer per call than counting here).
         try
         {
-            // A retry of a request that moved money (or may have) is answered from the ledger, before anything
-            // is re-read from Stripe: a full refund retried would otherwise resolve to "nothing left to refund".
-            if (request is not null && await ledger.FindEarlierAsync(request.Fingerprint, request.RetryHorizon(time.GetUtcNow()), ct) is { } earlier)
-            {
-                return await AnswerRetryAsync(operation, invocation, earlier, started, ct);
-            }
-
-            // 4. Rate limits, checked before any Stripe read. The call is counted, after an exact check, by its next
-            // write: its start or its refusal (one transaction fewer per call than counting here).
             var rate = await ledger.CheckRateAsync(identity, who.Role.RateLimits, ct);
             foreach (var shadow in rate.ShadowHits)
             {
@@ -105,6 +82,37 @@ public sealed class GovernancePipeline(
 
         // From here on every outcome counts against the rate limits: in the refusal's write, or in the call's start.
         var counted = who.Role.RateLimits;
+
+        // 2. Validate against the very schema the agent was shown. A shadow grant publishes Stripe's unconstrained
+        // schema and only records what its own constraints would have refused.
+        var problems = ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
+        if (problems.Count > 0)
+        {
+            return await DenyAsync(callId, identity, toolName, argumentsJson,
+                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, problems)), ct, counted);
+        }
+
+        if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
+        {
+            await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
+                new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, wouldRefuse)), ct);
+        }
+
+        var invocation = new ToolInvocation(callId, agent, who.Role, who.Grant, arguments);
+        var request = operation.Effect == ToolEffect.Read ? null : RequestIdentity.For(agent, toolName, arguments, argumentsJson);
+        try
+        {
+            // A retry of a request that moved money (or may have) is answered from the ledger, before anything
+            // is re-read from Stripe: a full refund retried would otherwise resolve to "nothing left to refund".
+            if (request is not null && await ledger.FindEarlierAsync(request.Fingerprint, request.RetryHorizon(time.GetUtcNow()), ct) is { } earlier)
+            {
+                return await AnswerRetryAsync(operation, invocation, earlier, started, ct);
+            }
+        }
+        catch (Exception ex) when (IsLedgerFailure(ex))
+        {
+            return await UnavailableAsync(ex, agent, toolName, arguments, ct);
+        }
 
         // A spent budget refuses before any Stripe read: a runaway agent costs one ledger read, not Stripe requests.
         Denial? spent;

@@ -38,6 +38,12 @@ public static class AuditChainContent
             WriteNumber(w, "amount", r.Amount);
             w.WritePropertyName("arguments");
             CanonicalJson.WriteText(w, r.Arguments);
+            if (r.ArgumentsSha256 is { } sha256)
+            {
+                // Written only when set, like recurring_delta: rows sealed before these fields existed keep their content.
+                w.WriteString("arguments_sha256", sha256);
+            }
+
             w.WriteString("call_id", r.CallId);
             w.WriteString("code", r.Code);
             w.WriteString("currency", r.Currency?.ToLowerInvariant());
@@ -52,6 +58,12 @@ public static class AuditChainContent
             w.WriteString("message", r.Message);
             w.WriteString("object", r.Object);
             w.WriteString("outcome", r.Outcome);
+            if (r.RecurringDelta is { } delta)
+            {
+                w.WritePropertyName("recurring_delta");
+                CanonicalJson.WriteText(w, delta.ToJson().ToJsonString());
+            }
+
             w.WriteString("role", r.Role);
             w.WriteString("stripe_request_id", r.StripeRequestId);
             w.WriteString("time", AuditRecordJson.Time(r.Time));

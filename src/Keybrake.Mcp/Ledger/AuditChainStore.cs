@@ -21,10 +21,14 @@ internal static class AuditChainStore
     public static void TrackTip(SqliteConnection connection) => Tips.AddOrUpdate(connection, new StrongBox<Tip?>());
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
-    /// <param name="hashOnRow">False only before the audit table had its hash column (the upgrade that adds it fills it).</param>
+    /// <param name="hashOnRow">
+    /// False only while sealing rows older than the chain, before the audit table had its later columns (the upgrade that
+    /// adds the hash column fills it).
+    /// </param>
     public static void Append(SqliteConnection connection, string callId, long atMs, bool hashOnRow = true)
     {
-        var row = connection.ReadFirst($"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
+        var columns = hashOnRow ? AuditRow.Columns : AuditRow.ColumnsAtChainStart;
+        var row = connection.ReadFirst($"SELECT {columns} FROM audit WHERE call_id = @callId", AuditRow.Read, ("@callId", callId))
             ?? throw new InvalidOperationException($"audit row {callId} is missing");
         Append(connection, row.ToRecord(), atMs, hashOnRow);
     }

@@ -25,8 +25,20 @@ public sealed record AuditRecord
     public string? IdempotencyKey { get; init; }
     public long? DurationMs { get; init; }
 
-    /// <summary>The call's arguments as JSON (agents' tools take no secrets).</summary>
+    /// <summary>The call's arguments as JSON (agents' tools take no secrets), at most <see cref="AuditArguments.MaxBytes"/>.</summary>
     public string Arguments { get; init; } = "{}";
+
+    /// <summary>SHA-256 of the whole arguments when <see cref="Arguments"/> had to be cut; null when they are whole.</summary>
+    public string? ArgumentsSha256 { get; init; }
+
+    /// <summary>How the call changed the subscription's recurring amount per period (subscription tools); null otherwise.</summary>
+    public Money.RecurringDelta? RecurringDelta { get; init; }
+
+    /// <summary>
+    /// What the call resolved before it went to Stripe and needs again to send the very same request (a retry or a
+    /// reconciliation after an unknown outcome): not part of the contract, not sealed by the chain.
+    /// </summary>
+    public string? Context { get; init; }
 
     /// <summary>The structured result returned to the agent, kept so a retry can be answered with it.</summary>
     public string? Result { get; init; }

@@ -8,25 +8,40 @@ namespace Keybrake.Mcp.Ledger;
 public static class AuditRecordJson
 {
     /// <summary>The contract fields of one record, without its chain hash.</summary>
-    public static JsonObject Fields(AuditRecord r) => new()
+    /// <remarks><c>arguments_sha256</c> and <c>recurring_delta</c> appear only when set: rows sealed before they existed keep their content.</remarks>
+    public static JsonObject Fields(AuditRecord r)
     {
-        ["id"] = r.Id,
-        ["call_id"] = r.CallId,
-        ["time"] = Time(r.Time),
-        ["agent"] = r.Agent,
-        ["role"] = r.Role,
-        ["tool"] = r.Tool,
-        ["outcome"] = r.Outcome,
-        ["code"] = r.Code,
-        ["message"] = r.Message,
-        ["amount"] = r.Amount,
-        ["currency"] = r.Currency?.ToLowerInvariant(),
-        ["object"] = r.Object,
-        ["stripe_request_id"] = r.StripeRequestId,
-        ["idempotency_key"] = r.IdempotencyKey,
-        ["duration_ms"] = r.DurationMs,
-        ["arguments"] = JsonNode.Parse(r.Arguments, documentOptions: new JsonDocumentOptions()),
-    };
+        var fields = new JsonObject
+        {
+            ["id"] = r.Id,
+            ["call_id"] = r.CallId,
+            ["time"] = Time(r.Time),
+            ["agent"] = r.Agent,
+            ["role"] = r.Role,
+            ["tool"] = r.Tool,
+            ["outcome"] = r.Outcome,
+            ["code"] = r.Code,
+            ["message"] = r.Message,
+            ["amount"] = r.Amount,
+            ["currency"] = r.Currency?.ToLowerInvariant(),
+            ["object"] = r.Object,
+            ["stripe_request_id"] = r.StripeRequestId,
+            ["idempotency_key"] = r.IdempotencyKey,
+            ["duration_ms"] = r.DurationMs,
+            ["arguments"] = JsonNode.Parse(r.Arguments, documentOptions: new JsonDocumentOptions()),
+        };
+        if (r.ArgumentsSha256 is { } sha256)
+        {
+            fields["arguments_sha256"] = sha256;
+        }
+
+        if (r.RecurringDelta is { } delta)
+        {
+            fields["recurring_delta"] = delta.ToJson();
+        }
+
+        return fields;
+    }
 
     /// <summary>ISO 8601 UTC with milliseconds, the contract's time format.</summary>
     public static string Time(DateTimeOffset time)

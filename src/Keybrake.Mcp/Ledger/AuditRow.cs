@@ -6,15 +6,23 @@ namespace Keybrake.Mcp.Ledger;
 /// <summary>An <c>audit</c> row; <see cref="Columns"/> selects its properties in the order <see cref="Read"/> reads them.</summary>
 internal sealed class AuditRow
 {
-    public const string Columns = Fields + "arguments AS Arguments, result AS Result";
+    public const string Columns = Fields + Later + "arguments AS Arguments, result AS Result, context AS Context";
 
-    /// <summary><see cref="Columns"/> with empty arguments and no result, in the same positions: a listing that shows neither.</summary>
-    public const string ColumnsWithoutPayloads = Fields + "'{}' AS Arguments, NULL AS Result";
+    /// <summary><see cref="Columns"/> with empty arguments, no result and no context, in the same positions: a listing that shows none.</summary>
+    public const string ColumnsWithoutPayloads = Fields + Later + "'{}' AS Arguments, NULL AS Result, NULL AS Context";
+
+    /// <summary>
+    /// <see cref="Columns"/> as the table was when the audit chain began (migration <see cref="LedgerSchema.AuditChainMigration"/>),
+    /// for sealing the rows written before it: the columns added since then are NULL in such rows anyway.
+    /// </summary>
+    public const string ColumnsAtChainStart = Fields + "NULL AS ArgumentsSha256, NULL AS RecurringDelta, arguments AS Arguments, result AS Result, NULL AS Context";
 
     private const string Fields =
         "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
         "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
         "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, ";
+
+    private const string Later = "arguments_sha256 AS ArgumentsSha256, recurring_delta AS RecurringDelta, ";
 
     /// <summary>Selects the hash of the row's latest chain event, which sealing the row writes onto it.</summary>
     public const string HashColumn = "hash AS Hash";
@@ -34,8 +42,11 @@ internal sealed class AuditRow
     public string? StripeRequestId { get; init; }
     public string? IdempotencyKey { get; init; }
     public long? DurationMs { get; init; }
+    public string? ArgumentsSha256 { get; init; }
+    public string? RecurringDelta { get; init; }
     public string Arguments { get; init; } = "{}";
     public string? Result { get; init; }
+    public string? Context { get; init; }
     public string? Hash { get; init; }
 
     /// <summary>Reads a row selected with <see cref="Columns"/> (and <see cref="HashColumn"/> after them, if present), by position.</summary>
@@ -44,7 +55,8 @@ internal sealed class AuditRow
         Id = r.GetInt64(0), CallId = r.GetString(1), AtMs = r.GetInt64(2), Agent = r.GetString(3), Role = r.GetString(4), Tool = r.GetString(5),
         Outcome = r.GetString(6), Code = r.NullableString(7), Message = r.NullableString(8), Amount = r.NullableInt64(9), Currency = r.NullableString(10),
         Object = r.NullableString(11), StripeRequestId = r.NullableString(12), IdempotencyKey = r.NullableString(13), DurationMs = r.NullableInt64(14),
-        Arguments = r.GetString(15), Result = r.NullableString(16), Hash = r.FieldCount > 17 ? r.NullableString(17) : null,
+        ArgumentsSha256 = r.NullableString(15), RecurringDelta = r.NullableString(16),
+        Arguments = r.GetString(17), Result = r.NullableString(18), Context = r.NullableString(19), Hash = r.FieldCount > 20 ? r.NullableString(20) : null,
     };
 
     public AuditRecord ToRecord() => new()
@@ -52,6 +64,7 @@ internal sealed class AuditRow
         Id = Id, CallId = CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(AtMs), Agent = Agent, Role = Role,
         Tool = Tool, Outcome = Outcome, Code = Code, Message = Message, Amount = Amount, Currency = Currency,
         Object = Object, StripeRequestId = StripeRequestId, IdempotencyKey = IdempotencyKey, DurationMs = DurationMs,
-        Arguments = Arguments, Result = Result, Hash = Hash,
+        ArgumentsSha256 = ArgumentsSha256, RecurringDelta = RecurringDelta is null ? null : Money.RecurringDelta.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecurringDelta)),
+        Arguments = Arguments, Result = Result, Context = Context, Hash = Hash,
     };
 }

@@ -171,5 +171,12 @@ internal static class LedgerSchema
         DROP TABLE usage_bucket;
         ALTER TABLE usage_bucket_by_key RENAME TO usage_bucket;
         """,
+        // Bounded arguments (a cut row carries the hash of the whole), a subscription change's recurring delta (JSON), and
+        // what a call resolved before Stripe that a re-send of the very same request needs (JSON, not sealed).
+        """
+        ALTER TABLE audit ADD COLUMN arguments_sha256 TEXT;
+        ALTER TABLE audit ADD COLUMN recurring_delta TEXT;
+        ALTER TABLE audit ADD COLUMN context TEXT;
+        """,
     ];
 }

@@ -46,6 +46,9 @@ public sealed record CallStart
 
     /// <summary>Rate limits checked again, exactly, and counted in this same transaction.</summary>
     public IReadOnlyList<RateLimit> RateLimits { get; init; } = [];
+
+    /// <summary>What the call resolved that a re-send of the same request needs (JSON), kept with its row until it completes.</summary>
+    public string? Context { get; init; }
 }
 
 /// <summary>How a call ended, for settling its hold and completing its audit row.</summary>
@@ -68,6 +71,9 @@ public sealed record CallCompletion
 
     public required long DurationMs { get; init; }
     public string? Result { get; init; }
+
+    /// <summary>How the call changed a subscription's recurring amount (subscription tools).</summary>
+    public RecurringDelta? RecurringDelta { get; init; }
 }
 
 /// <summary>The answer to <see cref="ILedger.StartCallAsync"/>.</summary>

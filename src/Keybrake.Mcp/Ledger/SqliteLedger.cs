@@ -45,16 +45,17 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         var now = NowMs;
         // The 'started' row's sealed content is built here, outside the one writer; only its id is left.
+        var (arguments, argumentsSha256) = AuditArguments.Bound(start.Arguments);
         var content = AuditChainContent.Prepare(new AuditRecord
         {
             Id = 0, CallId = start.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = start.Who.Agent, Role = start.Who.Role, Tool = start.Tool,
             Outcome = AuditOutcomes.Unknown, Currency = start.Hold?.Currency.Code, Object = start.Object, IdempotencyKey = start.IdempotencyKey,
-            Arguments = start.Arguments,
+            Arguments = arguments, ArgumentsSha256 = argumentsSha256,
         });
-        return database.WriteAsync(connection => StartCall(connection, start, content, now), ct);
+        return database.WriteAsync(connection => StartCall(connection, start with { Arguments = arguments }, argumentsSha256, content, now), ct);
     }
 
-    private static StartDecision StartCall(SqliteConnection connection, CallStart start, PreparedContent content, long now)
+    private static StartDecision StartCall(SqliteConnection connection, CallStart start, string? argumentsSha256, PreparedContent content, long now)
     {
         var shadowOverruns = new List<(Budget, long)>();
 
@@ -104,11 +105,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         }
 
         AuditChainStore.AppendNew(connection, content, start.CallId, now, (id, hash) => connection.Exec(
-            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, fingerprint, hash) " +
-            "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @fingerprint, @hash)",
+            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, arguments_sha256, fingerprint, hash, context) " +
+            "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, NULL, @currency, @object, @idempotencyKey, @arguments, @argumentsSha256, @fingerprint, @hash, @context)",
             ("@id", id), ("@callId", start.CallId), ("@now", now), ("@agent", start.Who.Agent), ("@role", start.Who.Role), ("@tool", start.Tool),
             ("@outcome", AuditOutcomes.Unknown), ("@currency", start.Hold?.Currency.Code), ("@object", start.Object), ("@idempotencyKey", start.IdempotencyKey),
-            ("@arguments", start.Arguments), ("@fingerprint", start.Fingerprint), ("@hash", hash)));
+            ("@arguments", start.Arguments), ("@argumentsSha256", argumentsSha256), ("@fingerprint", start.Fingerprint), ("@hash", hash), ("@context", start.Context)));
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
@@ -145,9 +146,11 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
             "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
             "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
+            "recurring_delta = COALESCE(@recurringDelta, recurring_delta), " +
             $"duration_ms = @durationMs, result = @result WHERE call_id = @callId RETURNING {AuditRow.Columns}",
             AuditRow.Read, ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
-            ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId), ("@durationMs", c.DurationMs),
+            ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId),
+            ("@recurringDelta", c.RecurringDelta?.ToJson().ToJsonString()), ("@durationMs", c.DurationMs),
             ("@result", c.Result), ("@callId", c.CallId));
         if (c.Outcome == AuditOutcomes.Unknown)
         {
@@ -185,19 +188,21 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     {
         var now = NowMs;
         // Everything but the row's id is known now: its sealed content is built here, outside the one writer.
+        var (arguments, argumentsSha256) = AuditArguments.Bound(d.Arguments);
         var content = AuditChainContent.Prepare(new AuditRecord
         {
             Id = 0, CallId = d.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = d.Who.Agent, Role = d.Who.Role, Tool = d.Tool,
-            Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = d.Arguments, Result = d.Result,
+            Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = arguments, ArgumentsSha256 = argumentsSha256, Result = d.Result,
         });
         // The row and its chain event commit together, in the writer that keeps the chain from forking.
         return database.WriteAsync(connection =>
         {
             AuditChainStore.AppendNew(connection, content, d.CallId, now, (id, hash) => connection.Exec(
-                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, result, duration_ms, hash) " +
-                "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @result, 0, @hash)",
+                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, arguments_sha256, result, duration_ms, hash) " +
+                "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @argumentsSha256, @result, 0, @hash)",
                 ("@id", id), ("@callId", d.CallId), ("@now", now), ("@agent", d.Who.Agent), ("@role", d.Who.Role), ("@tool", d.Tool),
-                ("@outcome", d.Outcome), ("@code", d.Code), ("@message", d.Message), ("@arguments", d.Arguments), ("@result", d.Result), ("@hash", hash)));
+                ("@outcome", d.Outcome), ("@code", d.Code), ("@message", d.Message), ("@arguments", arguments), ("@argumentsSha256", argumentsSha256),
+                ("@result", d.Result), ("@hash", hash)));
             if (d.CountsAgainst.Count > 0)
             {
                 RateCounts.Count(connection, d.Who, d.CountsAgainst, now);

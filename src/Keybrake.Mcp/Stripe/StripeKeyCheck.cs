@@ -15,6 +15,14 @@ public static class StripeKeyCheck
                    $"'keybrake-mcp keys plan {role.Role}' prints the permissions it needs";
         }
 
+        // A stray space, newline or quote from a copy-paste would only fail later, on every call, inside Stripe.net.
+        var bad = key.AsSpan().IndexOfAnyExcept(KeyCharacters);
+        if (bad >= 0)
+        {
+            return $"role '{role.Role}': {env} holds {Describe(key[bad])} at position {bad + 1}, which no Stripe key has " +
+                   "(keys are letters, digits and '_'); check the variable for stray whitespace or quotes";
+        }
+
         var isSecret = key.StartsWith("sk_", StringComparison.Ordinal);
         if (!isSecret && !key.StartsWith("rk_", StringComparison.Ordinal))
         {
@@ -35,4 +43,18 @@ public static class StripeKeyCheck
             _ => null,
         };
     }
+
+    private static readonly System.Buffers.SearchValues<char> KeyCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+    private static string Describe(char c) => c switch
+    {
+        ' ' => "a space",
+        '\n' => "a line break",
+        '\r' => "a carriage return",
+        '\t' => "a tab",
+        '"' or '\'' => "a quote",
+        _ when char.IsControl(c) => $"a control character (U+{(int)c:X4})",
+        _ => $"the character '{c}'",
+    };
 }

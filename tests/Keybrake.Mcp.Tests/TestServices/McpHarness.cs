@@ -64,6 +64,7 @@ public sealed class McpHarness : IAsyncDisposable
             ToolCollection = [.. McpServerSetup.ToolsFor(role, services.GetRequiredService<ToolRegistry>())],
         };
         McpServerSetup.RefuseOtherTools(options);
+        ProtocolGuard.Apply(options);
         services.GetRequiredService<LiveToolSets>().Register(agent, options.ToolCollection);
         await services.GetRequiredService<ManifestReloadService>().StartAsync(CancellationToken.None);
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();

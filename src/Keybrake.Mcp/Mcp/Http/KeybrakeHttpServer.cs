@@ -54,6 +54,7 @@ public static class KeybrakeHttpServer
             {
                 o.ServerInfo = McpServerSetup.ServerInfo;
                 o.ServerInstructions = McpServerSetup.Instructions;
+                ProtocolGuard.Apply(o);
             })
             .WithHttpTransport(o =>
             {

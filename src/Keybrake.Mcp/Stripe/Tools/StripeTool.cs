@@ -45,6 +45,12 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
             // Only reads were sent: nothing can have moved, so this is a plain refusal.
             return Resolution.Refused(new Denial(DenialCodes.Unavailable, $"{Name}: Stripe did not answer while reading the record; nothing was changed, try again"));
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else (a request Stripe.net could not even build, a response it could not read) is still a refusal
+            // the audit log records, never the SDK's bare "An error occurred". Only the type: a message may quote a header.
+            return Resolution.Refused(new Denial(DenialCodes.Unavailable, $"{Name}: could not read the record from Stripe ({ex.GetType().Name}); nothing was changed"));
+        }
     }
 
     public async Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
