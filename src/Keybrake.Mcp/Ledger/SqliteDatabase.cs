@@ -37,7 +37,8 @@ public sealed class SqliteDatabase : IDisposable
     /// <c>synchronous = FULL</c>: every commit survives power loss, at the cost of an fsync per commit. The default,
     /// NORMAL in WAL mode, survives a crash or kill of the process, which is what a server's audit needs.
     /// </param>
-    public SqliteDatabase(string path, TimeSpan? busyTimeout = null, bool fullSync = false)
+    /// <param name="checkpointWait">How long the writer's WAL rewind waits for readers (default 20 ms); tests on a loaded machine wait longer.</param>
+    public SqliteDatabase(string path, TimeSpan? busyTimeout = null, bool fullSync = false, TimeSpan? checkpointWait = null)
     {
         Path = System.IO.Path.GetFullPath(path);
         BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5);
@@ -61,7 +62,8 @@ public sealed class SqliteDatabase : IDisposable
         _readers = new ReaderPool(() => OpenKept(ReaderPragmas), KeptReaders);
         // A WAL that grew while a long reader held it back is cut back to 64 MB once it rewinds.
         _writer = new GroupCommitWriter(Path, () => OpenKept(WriterPragmas + "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"), _writeGate, BusyTimeout,
-            () => _readers.Read(c => c.Exec("PRAGMA wal_checkpoint(PASSIVE);")), _readers.Clear, AuditChainStore.TrackTip);
+            () => _readers.Read(c => c.Exec("PRAGMA wal_checkpoint(PASSIVE);")), _readers.Clear, AuditChainStore.TrackTip,
+            checkpointWait ?? GroupCommitWriter.DefaultCheckpointWait);
     }
 
     /// <summary>Absolute path of the database file.</summary>

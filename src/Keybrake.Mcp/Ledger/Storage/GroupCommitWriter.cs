@@ -19,15 +19,18 @@ namespace Keybrake.Mcp.Ledger.Storage;
 /// <param name="copy">A PASSIVE checkpoint on another connection: copies the WAL into the database beside the writer.</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
 /// <param name="begun">Called at every <c>BEGIN IMMEDIATE</c>, retries of a batch included, before any write of it runs.</param>
+/// <param name="checkpointWait">
+/// How long a rewind waits for readers of older snapshots: a reader of another process may take long, and the writer must
+/// not stall behind it. A rewind that could not finish is tried again after the next commits.
+/// </param>
 internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action copy, Action moved,
-    Action<SqliteConnection> begun) : IDisposable
+    Action<SqliteConnection> begun, TimeSpan checkpointWait) : IDisposable
 {
+    /// <summary>The <c>checkpointWait</c> servers use: short, since writes wait behind a rewind.</summary>
+    public static readonly TimeSpan DefaultCheckpointWait = TimeSpan.FromMilliseconds(20);
+
     // A checkpoint every so many commits.
     private const int CommitsPerCheckpoint = 256;
-
-    // How long a checkpoint waits for readers of older snapshots: a reader of another process may take long, and the
-    // writer must not stall behind it. A checkpoint that could not finish is tried again after the next commits.
-    private const int CheckpointWaitMs = 20;
 
     private readonly ConcurrentQueue<PendingWrite> _queue = new();
     private int _leading;
@@ -309,7 +312,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
         try
         {
-            connection.Exec($"PRAGMA busy_timeout = {CheckpointWaitMs};");
+            connection.Exec($"PRAGMA busy_timeout = {(int)checkpointWait.TotalMilliseconds};");
             try
             {
                 connection.Exec("PRAGMA wal_checkpoint(RESTART);");
