@@ -211,9 +211,9 @@ public sealed class GovernancePipeline(
 
         if (decision is StartDecision.Started { ShadowOverruns.Count: > 0 } begun)
         {
-            foreach (var (budget, used) in begun.ShadowOverruns)
+            foreach (var usage in begun.ShadowOverruns)
             {
-                await shadows.RecordAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, budget, used), ct);
+                await shadows.RecordAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, usage), ct);
             }
         }
 
@@ -222,7 +222,7 @@ public sealed class GovernancePipeline(
             case StartDecision.Retry retry:
                 return await AnswerRetryAsync(operation, invocation, retry.Earlier, started, ct);
             case StartDecision.OverBudget over:
-                return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Budget, over.UsedMinor), ct);
+                return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Usage), ct);
             case StartDecision.RateLimited limited:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, limited.Hit), ct);
             case StartDecision.ApprovalGone gone:
@@ -351,7 +351,7 @@ public sealed class GovernancePipeline(
         }
 
         var currencies = call.Grant.MaxAmount is { } max ? [max.Currency] : budgets.Select(b => b.Limit.Currency).Distinct();
-        (Budget Budget, long UsedMinor)? first = null;
+        BudgetUsage? first = null;
         foreach (var currency in currencies)
         {
             var inCurrency = budgets.Where(b => b.Limit.Currency == currency).ToList();
@@ -369,7 +369,7 @@ public sealed class GovernancePipeline(
             return null;
         }
 
-        return AmountCheck.NoRoom(operation.Name, spent.Budget, spent.UsedMinor, least);
+        return AmountCheck.NoRoom(operation.Name, spent, least);
     }
 
     private static Denial RateLimited(string toolName, RoleManifest role, RateLimitHit hit)

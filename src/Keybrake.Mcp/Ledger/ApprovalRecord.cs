@@ -41,5 +41,5 @@ public abstract record ApprovalRequestResult
 
     public sealed record Created(ApprovalRecord Approval) : ApprovalRequestResult;
 
-    public sealed record OverBudget(Manifests.Budget Budget, long UsedMinor) : ApprovalRequestResult;
+    public sealed record OverBudget(BudgetUsage Usage) : ApprovalRequestResult;
 }

@@ -33,7 +33,7 @@ public interface ILedger
     /// The first enforced budget that has no room left for <paramref name="minor"/> more, with its usage; a snapshot read
     /// without the write lock, for refusing early. Only <see cref="StartCallAsync"/> decides that a call fits.
     /// </summary>
-    Task<(Budget Budget, long UsedMinor)?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct);
+    Task<BudgetUsage?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct);
 
     /// <summary>Settles or releases the call's hold and completes its audit row, in one transaction.</summary>
     Task CompleteCallAsync(CallCompletion completion, CancellationToken ct);

@@ -83,13 +83,13 @@ public abstract record StartDecision
 
     /// <summary>Recorded and held: the call may go to Stripe with this idempotency key.</summary>
     /// <param name="ShadowOverruns">Shadow budgets this call goes over: audited as <c>shadow_denied</c>, not enforced.</param>
-    public sealed record Started(string IdempotencyKey, IReadOnlyList<(Budget Budget, long UsedMinor)> ShadowOverruns) : StartDecision;
+    public sealed record Started(string IdempotencyKey, IReadOnlyList<BudgetUsage> ShadowOverruns) : StartDecision;
 
     /// <summary>The same request ran before; answer with its record instead of moving money again.</summary>
     public sealed record Retry(AuditRecord Earlier) : StartDecision;
 
     /// <summary>A budget would be exceeded; nothing was held.</summary>
-    public sealed record OverBudget(Budget Budget, long UsedMinor) : StartDecision;
+    public sealed record OverBudget(BudgetUsage Usage) : StartDecision;
 
     /// <summary>The approval the call relied on is no longer usable (expired, or used by another call).</summary>
     public sealed record ApprovalGone(string ApprovalId) : StartDecision;
@@ -107,7 +107,7 @@ public sealed record RateCheck(RateLimitHit? Hit, IReadOnlyList<RateLimitHit> Sh
 /// <summary>An active revocation that covers an agent.</summary>
 public sealed record Revocation(string Scope, DateTimeOffset RevokedAt, string? Reason);
 
-/// <summary>Usage of one budget: held and settled minor units inside its window.</summary>
+/// <summary>Usage of one budget: held and settled minor units inside its window (<see cref="Agent"/> set for agent budgets).</summary>
 public sealed record BudgetUsage(string Role, string? Agent, Budget Budget, long SettledMinor, long HeldMinor)
 {
     public long UsedMinor => SettledMinor + HeldMinor;

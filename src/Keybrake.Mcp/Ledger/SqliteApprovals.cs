@@ -40,7 +40,7 @@ public sealed class SqliteApprovals(SqliteDatabase database, TimeProvider time) 
         await using var tx = await SqliteLedger.BeginImmediateAsync(connection, ct);
         if (BudgetQueries.FirstWithoutRoom(connection, who, budgets.Where(b => b.Limit.Currency == amount.Currency), amount.Minor, now) is { } full)
         {
-            return new ApprovalRequestResult.OverBudget(full.Budget, full.UsedMinor);
+            return new ApprovalRequestResult.OverBudget(full);
         }
 
         var id = $"apr_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";

@@ -57,7 +57,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
 
     private static StartDecision StartCall(SqliteConnection connection, CallStart start, string? argumentsSha256, PreparedContent content, long now)
     {
-        var shadowOverruns = new List<(Budget, long)>();
+        var shadowOverruns = new List<BudgetUsage>();
 
         // Checked again under the write lock: two identical calls racing each other are still one request.
         if (start.Fingerprint is { } fingerprint && FindEarlier(connection, fingerprint, start.RetryHorizon) is { } earlier)
@@ -92,12 +92,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
                 var used = BudgetQueries.Used(connection, start.Who, budget, now);
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
+                    var usage = BudgetQueries.Usage(connection, start.Who, budget, now, used);
                     if (!budget.Shadow)
                     {
-                        return new StartDecision.OverBudget(budget, used);
+                        return new StartDecision.OverBudget(usage);
                     }
 
-                    shadowOverruns.Add((budget, used));
+                    shadowOverruns.Add(usage);
                 }
             }
 
@@ -113,7 +114,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
     }
 
-    public Task<(Budget Budget, long UsedMinor)?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct)
+    public Task<BudgetUsage?> FindBudgetWithoutRoomAsync(CallIdentity who, IReadOnlyList<Budget> budgets, long minor, CancellationToken ct)
     {
         var now = NowMs;
         return Task.FromResult(database.Read(connection => BudgetQueries.FirstWithoutRoom(connection, who, budgets, minor, now)));
@@ -287,15 +288,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             var agents = budget.Per == LimitScope.Agent ? role.Agents.Select(a => (string?)a) : [null];
             foreach (var agent in agents)
             {
-                var who = new CallIdentity(agent ?? "", role.Role);
-                var used = UsageBuckets.Sum(connection, UsageBuckets.Scope(budget.Per, who), UsageBuckets.Spend, budget.Limit.Currency.Code, budget.Window, now);
-                // Holds are few (calls in flight, unknown outcomes, approvals): read them from their rows.
-                var held = connection.ExecInt64(
-                    // Spend rows exist only while held (calls in flight, unknown outcomes, approvals): few.
-                    "SELECT COALESCE(SUM(amount_minor), 0) FROM spend WHERE role = @role AND currency = @currency " +
-                    "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
-                    ("@role", role.Role), ("@currency", budget.Limit.Currency.Code), ("@from", BudgetQueries.WindowStart(budget.Window, now)), ("@agent", agent));
-                usage.Add(new BudgetUsage(role.Role, agent, budget, used - held, held));
+                usage.Add(BudgetQueries.Usage(connection, new CallIdentity(agent ?? "", role.Role), budget, now));
             }
         }
 

@@ -36,6 +36,25 @@ public sealed class ApprovalTests
     }
 
     [Fact]
+    public async Task A_budget_full_of_pending_approvals_is_reported_as_held_not_used()
+    {
+        using var f = new PipelineFixture(Roles.Refunds(agentBudget: "150.00 USD", grant: new ToolGrant
+        {
+            MaxAmount = MoneyAmount.Parse("200.00 USD"),
+            ApprovalAbove = MoneyAmount.Parse("100.00 USD"),
+        }) with { Approvals = new ApprovalSettings(ApprovalChannel.Operator, TimeSpan.FromMinutes(15)) });
+        Assert.Equal("approval_required", (await f.CallAsync("refund-bot", Refund(15000, "t1"))).Code());
+
+        var refused = await f.CallAsync("refund-bot", Refund(100, "other"));
+
+        Assert.Equal("budget_exceeded", refused.Code());
+        Assert.Equal("refund of 1.00 USD would exceed the agent's day budget: 0.00 of 150.00 USD used, " +
+            "150.00 held for calls in flight, unknown outcomes and pending approvals", refused.Message());
+        var error = refused.Structured["error"]!;
+        Assert.Equal((0L, 15000L, 0L), ((long)error["used"]!, (long)error["held"]!, (long)error["remaining"]!));
+    }
+
+    [Fact]
     public async Task An_approval_whose_hold_fills_the_budget_is_answered_by_the_gate_not_refused_early()
     {
         var operation = new FakeOperation { Least = call => JsonNumbers.TryGetInt64(call.Arguments["amount"], out var amount) ? amount : 1 };

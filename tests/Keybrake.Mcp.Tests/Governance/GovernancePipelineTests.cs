@@ -160,7 +160,7 @@ public sealed class GovernancePipelineTests
 
         var response = await f.CallAsync("refund-bot", Refund(15000, "r3"));
         Assert.Equal("budget_exceeded", response.Code());
-        Assert.Equal("refund of 150.00 USD would exceed the agent's day budget: 420.00 of 500.00 USD used", response.Message());
+        Assert.Equal("refund of 150.00 USD would exceed the agent's day budget: 420.00 of 500.00 USD used, nothing held", response.Message());
         Assert.Equal(8000, response.Structured["error"]!["remaining"]!.GetValue<long>());
         Assert.Equal(3, f.Operation.Executions);
 
@@ -185,7 +185,7 @@ public sealed class GovernancePipelineTests
 
         var refused = await f.CallAsync("refund-bot", Refund(5001, "e"));
         Assert.Equal("budget_exceeded", refused.Code());
-        Assert.Equal("issue_refund would exceed the agent's day budget: 450.00 of 500.00 USD used, 50.00 left, and this call moves at least 50.01",
+        Assert.Equal("issue_refund would exceed the agent's day budget: 450.00 of 500.00 USD used, nothing held, 50.00 left, and this call moves at least 50.01",
             refused.Message());
         Assert.Equal((50000L, 45000L, 5000L), (refused.Structured["error"]!["limit"]!.GetValue<long>(),
             refused.Structured["error"]!["used"]!.GetValue<long>(), refused.Structured["error"]!["remaining"]!.GetValue<long>()));

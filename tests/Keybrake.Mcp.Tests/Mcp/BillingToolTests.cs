@@ -127,7 +127,7 @@ public sealed class BillingToolTests
         var third = world.Stripe.Account.AddInvoice(world.CustomerA, 10000, "usd");
         var refused = await mcp.CallAsync("pay_invoice", new { invoice = third });
         Assert.Equal("budget_exceeded", refused.ErrorCode());
-        Assert.Equal("invoice payment of 100.00 USD would exceed the agent's day budget: 240.00 of 300.00 USD used", refused.ErrorMessage());
+        Assert.Equal("invoice payment of 100.00 USD would exceed the agent's day budget: 240.00 of 300.00 USD used, nothing held", refused.ErrorMessage());
         Assert.Equal(2, Posts(world));
         Assert.Equal("open", Status(world, third));
 

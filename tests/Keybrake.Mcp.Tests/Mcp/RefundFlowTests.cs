@@ -58,7 +58,7 @@ public sealed class RefundFlowTests
         var big = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 15000, "usd");
         var refused = await mcp.CallAsync("issue_refund", new { payment_intent = big });
         Assert.Equal("budget_exceeded", refused.ErrorCode());
-        Assert.Equal("full refund of 150.00 USD would exceed the agent's day budget: 420.00 of 500.00 USD used", refused.ErrorMessage());
+        Assert.Equal("full refund of 150.00 USD would exceed the agent's day budget: 420.00 of 500.00 USD used, nothing held", refused.ErrorMessage());
         Assert.Equal(3, world.Stripe.Account.GetRefunds().Count);
         Assert.Equal(42000, world.Stripe.Account.GetRefunds().Sum(r => (long)r["amount"]!));
 

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 
@@ -42,27 +43,34 @@ public static class AmountCheck
     }
 
     /// <summary>The message for a budget with no room for even the least the call moves, before its exact amount is read.</summary>
-    public static Denial NoRoom(string tool, Budget budget, long usedMinor, long leastMinor)
+    public static Denial NoRoom(string tool, BudgetUsage usage, long leastMinor)
     {
-        var currency = budget.Limit.Currency;
-        return WouldExceed(tool, budget, usedMinor,
-            $", {MoneyAmount.FormatNumber(Math.Max(0, budget.Limit.Minor - usedMinor), currency)} left, " +
-            $"and this call moves at least {MoneyAmount.FormatNumber(leastMinor, currency)}");
+        var currency = usage.Budget.Limit.Currency;
+        return WouldExceed(tool, usage,
+            $", {MoneyAmount.FormatNumber(usage.RemainingMinor, currency)} left, and this call moves at least {MoneyAmount.FormatNumber(leastMinor, currency)}");
     }
 
     /// <summary>The message for a budget that a call would exceed, with the numbers.</summary>
-    public static Denial OverBudget(Resolution resolved, Budget budget, long usedMinor) =>
-        WouldExceed($"{resolved.Action} of {resolved.Moves!.Value}", budget, usedMinor, "");
+    public static Denial OverBudget(Resolution resolved, BudgetUsage usage) =>
+        WouldExceed($"{resolved.Action} of {resolved.Moves!.Value}", usage, "");
 
-    private static Denial WouldExceed(string what, Budget budget, long usedMinor, string more)
+    /// <remarks>
+    /// Used (settled) and held are said apart: a budget full of holds (pending approvals, calls in flight, unknown outcomes)
+    /// is not money that moved, and an operator reading "100.00 of 100.00 used" would look for spending that never happened.
+    /// </remarks>
+    private static Denial WouldExceed(string what, BudgetUsage usage, string more)
     {
-        var limit = budget.Limit;
-        var whose = budget.Per == LimitScope.Agent ? "agent's" : "role's";
+        var limit = usage.Budget.Limit;
+        var whose = usage.Budget.Per == LimitScope.Agent ? "agent's" : "role's";
+        var held = usage.HeldMinor == 0
+            ? "nothing held"
+            : $"{MoneyAmount.FormatNumber(usage.HeldMinor, limit.Currency)} held for calls in flight, unknown outcomes and pending approvals";
         return new Denial(DenialCodes.BudgetExceeded,
-                $"{what} would exceed the {whose} {budget.Window.Name()} budget: {MoneyAmount.FormatNumber(usedMinor, limit.Currency)} of {limit} used{more}")
+                $"{what} would exceed the {whose} {usage.Budget.Window.Name()} budget: {MoneyAmount.FormatNumber(usage.SettledMinor, limit.Currency)} of {limit} used, {held}{more}")
             .With("limit", limit.Minor)
-            .With("used", usedMinor)
-            .With("remaining", Math.Max(0, limit.Minor - usedMinor))
+            .With("used", usage.SettledMinor)
+            .With("held", usage.HeldMinor)
+            .With("remaining", usage.RemainingMinor)
             .With("currency", limit.Currency.Code);
     }
 }

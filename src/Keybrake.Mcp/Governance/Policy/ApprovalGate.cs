@@ -42,7 +42,7 @@ public sealed class ApprovalGate(IApprovalStore store)
         var asked = await store.RequestAsync(new CallIdentity(who.Agent, who.Role), tool, request.Fingerprint, arguments, moves, role.Budgets, window, ct);
         if (asked is ApprovalRequestResult.OverBudget over)
         {
-            return (null, AmountCheck.OverBudget(resolved, over.Budget, over.UsedMinor));
+            return (null, AmountCheck.OverBudget(resolved, over.Usage));
         }
 
         var approval = ((ApprovalRequestResult.Created)asked).Approval;
