@@ -216,7 +216,7 @@ public sealed class InstantRefund : IToolOperation
         Object = CannedStripe.PaymentIntent, Scoped = true, Customer = "cus_bench", Action = "refund", Moves = new MoneyAmount(Amount(call), Usd),
     });
 
-    public Task<Reconciliation> ReconcileAsync(AuditRecord call, RoleManifest role, CancellationToken ct) =>
+    public Task<Reconciliation> ReconcileAsync(AuditRecord call, RoleManifest role, bool replay, CancellationToken ct) =>
         Task.FromResult<Reconciliation>(new Reconciliation.StillUnknown("instant"));
 
     public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct) =>

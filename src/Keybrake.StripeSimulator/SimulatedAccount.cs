@@ -99,6 +99,24 @@ public sealed class SimulatedAccount
         }
     }
 
+    /// <summary>Makes <paramref name="paymentMethod"/> the card the customer's invoices are charged to (a card ending 0341 declines).</summary>
+    public void SetDefaultPaymentMethod(string customer, string paymentMethod)
+    {
+        lock (Store.Gate)
+        {
+            RequireCustomer(customer)["invoice_settings"]!["default_payment_method"] = paymentMethod;
+        }
+    }
+
+    /// <summary>Sets the customer's balance in minor units; negative is credit that Stripe applies to the next invoices.</summary>
+    public void SetBalance(string customer, long balance)
+    {
+        lock (Store.Gate)
+        {
+            RequireCustomer(customer)["balance"] = balance;
+        }
+    }
+
     /// <summary>Every refund, newest first, as JSON copies.</summary>
     public IReadOnlyList<JsonObject> GetRefunds() => Snapshot("refund");
 

@@ -9,7 +9,11 @@ public abstract record ExecutionResult
     private ExecutionResult() { }
 
     /// <summary>Stripe did it. <paramref name="Moved"/> is parsed from Stripe's response, not the request.</summary>
-    public sealed record Succeeded(JsonObject Result, MoneyAmount? Moved, string? Object, string? StripeRequestId) : ExecutionResult;
+    public sealed record Succeeded(JsonObject Result, MoneyAmount? Moved, string? Object, string? StripeRequestId) : ExecutionResult
+    {
+        /// <summary>How the call changed a subscription's recurring amount, read from Stripe's answer (subscription changes).</summary>
+        public RecurringDelta? RecurringDelta { get; init; }
+    }
 
     /// <summary>Stripe refused; nothing moved, so any hold is released.</summary>
     public sealed record Failed(Denial Denial, string? StripeRequestId) : ExecutionResult;

@@ -202,6 +202,7 @@ public sealed class GovernancePipeline(
                 Object = resolved.Object,
                 ApprovalId = approvalId,
                 RateLimits = counted,
+                Context = resolved.Prepared?.ToJsonString(),
             }, ct);
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
@@ -232,7 +233,7 @@ public sealed class GovernancePipeline(
         }
 
         // 8-10. Execute, settle with the money Stripe reports, complete the audit row.
-        var result = await ExecuteAsync(operation, invocation, resolved, new ExecutionKeys(idempotencyKey, callId, agent), ct);
+        var result = await ExecuteAsync(operation, invocation with { Prepared = resolved.Prepared }, resolved, new ExecutionKeys(idempotencyKey, callId, agent), ct);
         return await CompleteAsync(callId, operation, result, replayed: false, started, ct);
     }
 
@@ -245,10 +246,12 @@ public sealed class GovernancePipeline(
             return new ToolResponse(false, result);
         }
 
-        // The earlier attempt's outcome is unknown: send it again with the same idempotency key. Stripe either replays
-        // what it did or does it now, once; the original hold still covers it.
+        // The earlier attempt's outcome is unknown: send the very same request again (what it prepared, the same idempotency
+        // key). Stripe either replays what it did or does it now, once; the original hold still covers it, and the money
+        // is settled on Stripe's answer, as on a first attempt.
         var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, invocation.Agent);
-        var again = await ExecuteAsync(operation, invocation with { CallId = earlier.CallId }, null, keys, ct);
+        var prepared = earlier.Context is { } context ? JsonNode.Parse(context) as JsonObject : null;
+        var again = await ExecuteAsync(operation, invocation with { CallId = earlier.CallId, Prepared = prepared }, null, keys, ct);
         return await CompleteAsync(earlier.CallId, operation, again, replayed: true, started, ct);
     }
 
@@ -297,6 +300,9 @@ public sealed class GovernancePipeline(
                 {
                     CallId = callId, Outcome = AuditOutcomes.Allowed, MovedMinor = ok.Moved?.Minor,
                     Currency = ok.Moved?.Currency.Code, Object = ok.Object, StripeRequestId = ok.StripeRequestId,
+                    // A money mover whose answer did not state the money keeps what it held: never released on a success.
+                    SettleAsHeld = operation.Effect == ToolEffect.MovesMoney && ok.Moved is null,
+                    RecurringDelta = ok.RecurringDelta,
                     DurationMs = durationMs, Result = operation.Effect == ToolEffect.Read ? null : stored.ToJsonString(),
                 };
                 break;

@@ -37,10 +37,12 @@ public interface IToolOperation
     Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct);
 
     /// <summary>
-    /// Asks Stripe what became of an earlier call whose outcome was unknown, without sending it again: by the
-    /// <c>keybrake_call</c> metadata stamped on the object, or by the object's state.
+    /// Asks Stripe what became of an earlier call whose outcome was unknown. With <paramref name="replay"/> (while Stripe
+    /// still keeps its idempotency key) by sending the very same request again, which Stripe answers with the first
+    /// outcome; otherwise, and when the request cannot be replayed, by evidence: the <c>keybrake_call</c> metadata stamped
+    /// on the object, or the object's state. Never by absence alone while Stripe may still act on the request.
     /// </summary>
-    Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, CancellationToken ct);
+    Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, bool replay, CancellationToken ct);
 
     /// <summary>Performs the call. <paramref name="resolved"/> is null when re-sending an earlier request whose outcome was unknown.</summary>
     Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct);
@@ -55,7 +57,14 @@ public enum ToolEffect
 }
 
 /// <summary>A validated call on its way through the pipeline.</summary>
-public sealed record ToolInvocation(string CallId, string Agent, RoleManifest Role, ToolGrant Grant, JsonObject Arguments);
+public sealed record ToolInvocation(string CallId, string Agent, RoleManifest Role, ToolGrant Grant, JsonObject Arguments)
+{
+    /// <summary>
+    /// What resolving the call prepared for sending it (<see cref="Resolution.Prepared"/>), kept with its audit row: a re-send
+    /// after an unknown outcome, or a reconciliation, sends the very same request from it, whatever changed since.
+    /// </summary>
+    public JsonObject? Prepared { get; init; }
+}
 
 /// <summary>The identifiers a state-changing call sends to Stripe: the idempotency key and the metadata stamps.</summary>
 public sealed record ExecutionKeys(string IdempotencyKey, string CallId, string Agent);

@@ -18,6 +18,12 @@ public sealed class Reconciler(ILedger ledger, ToolRegistry tools, ManifestSourc
     /// <summary>Default grace: longer than a Stripe call with its timeouts and retries can take.</summary>
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a call is settled by sending it again with its idempotency key: Stripe keeps keys at least 24 hours; past
+    /// that, a re-send could be a new request, so only evidence on the objects settles it.
+    /// </summary>
+    public static readonly TimeSpan ReplayWindow = TimeSpan.FromHours(23);
+
     public TimeSpan Grace { get; init; } = DefaultGrace;
 
     /// <summary>Reconciles every unknown call (of the given roles, or all) older than <paramref name="grace"/>.</summary>
@@ -53,7 +59,7 @@ public sealed class Reconciler(ILedger ledger, ToolRegistry tools, ManifestSourc
             return new ReconcileReport(call, "unknown", $"role '{call.Role}' or tool '{call.Tool}' is not configured here");
         }
 
-        var outcome = await operation.ReconcileAsync(call, role, ct);
+        var outcome = await operation.ReconcileAsync(call, role, replay: time.GetUtcNow() - call.Time < ReplayWindow, ct);
         var duration = call.DurationMs ?? (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         switch (outcome)
         {
@@ -66,6 +72,7 @@ public sealed class Reconciler(ILedger ledger, ToolRegistry tools, ManifestSourc
                 {
                     CallId = call.CallId, Outcome = AuditOutcomes.Allowed, MovedMinor = happened.Moved?.Minor,
                     Currency = happened.Moved?.Currency.Code, Object = happened.Object, SettleAsHeld = happened.Moved is null,
+                    RecurringDelta = happened.RecurringDelta,
                     Message = "reconciled: Stripe did it", DurationMs = duration, Result = result.ToJsonString(),
                 }, ct);
                 logger.LogInformation("Reconciled {CallId} ({Tool}): Stripe did it", call.CallId, call.Tool);

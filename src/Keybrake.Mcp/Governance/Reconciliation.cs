@@ -9,7 +9,11 @@ public abstract record Reconciliation
     private Reconciliation() { }
 
     /// <summary>Stripe did it: settle with the money it moved (null: settle the hold as it stands).</summary>
-    public sealed record Happened(JsonObject Result, MoneyAmount? Moved, string? Object) : Reconciliation;
+    public sealed record Happened(JsonObject Result, MoneyAmount? Moved, string? Object) : Reconciliation
+    {
+        /// <summary>How the call changed a subscription's recurring amount, when Stripe's answer says.</summary>
+        public RecurringDelta? RecurringDelta { get; init; }
+    }
 
     /// <summary>Stripe has no trace of it: release the hold.</summary>
     public sealed record DidNotHappen(string Why) : Reconciliation;

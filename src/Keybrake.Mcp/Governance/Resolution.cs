@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Keybrake.Mcp.Money;
 
 namespace Keybrake.Mcp.Governance;
@@ -28,6 +29,16 @@ public sealed record Resolution
 
     /// <summary>Data a read tool already fetched, so executing it needs no second request.</summary>
     public object? Prefetched { get; init; }
+
+    /// <summary>
+    /// What a state-changing call needs to send its request, found while resolving (the item to change, the proration date
+    /// previewed, the latest invoice before the call): kept with the started audit row, so that a re-send or a
+    /// reconciliation sends exactly the same request and reads Stripe's answer against the same "before".
+    /// </summary>
+    public JsonObject? Prepared { get; init; }
+
+    /// <summary>How the call changes a subscription's recurring amount per period (subscription changes); checked against <c>maxRecurringIncrease</c>.</summary>
+    public RecurringDelta? RecurringDelta { get; init; }
 
     public static Resolution Refused(Denial denial) => new() { Denial = denial };
 }

@@ -30,8 +30,17 @@ public sealed record ToolGrant
     /// <summary>Largest trial extension in days (<c>extend_trial</c>).</summary>
     public int? MaxDays { get; init; }
 
-    /// <summary>Largest subscription quantity (<c>update_subscription_quantity</c>, <c>change_plan</c>).</summary>
+    /// <summary>
+    /// Largest subscription quantity (<c>update_subscription_quantity</c>, <c>change_plan</c>, <c>preview_plan_change</c>);
+    /// the <c>quantity</c> argument exists only where this is set, as its schema's <c>maximum</c>.
+    /// </summary>
     public int? MaxQuantity { get; init; }
+
+    /// <summary>
+    /// Most one call may raise the subscription's recurring amount per billing period (<c>change_plan</c>,
+    /// <c>update_subscription_quantity</c>): a change that bills more every period is refused, whatever it charges now.
+    /// </summary>
+    public MoneyAmount? MaxRecurringIncrease { get; init; }
 
     /// <summary>Audit-only: the tool's own constraints are recorded as <c>shadow_denied</c> instead of refusing.</summary>
     public bool Shadow { get; init; }

@@ -31,6 +31,10 @@ public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
     public static bool IsRetryable(StripeException ex) =>
         ex.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || (int)ex.HttpStatusCode >= 500;
 
+    /// <summary>409 for an idempotency key another request is still using: an earlier attempt of the same request runs at Stripe.</summary>
+    public static bool IsKeyInUse(StripeException ex) =>
+        ex.HttpStatusCode == HttpStatusCode.Conflict && (ex.StripeError?.Code == "idempotency_key_in_use" || ex.StripeError?.Type == "idempotency_error");
+
     /// <summary>A 5xx may have been applied before Stripe failed: after the last retry the outcome is unknown, not failed.</summary>
     public static bool MayHaveApplied(StripeException ex) => (int)ex.HttpStatusCode >= 500;
 

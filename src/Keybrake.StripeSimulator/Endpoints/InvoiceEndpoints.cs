@@ -100,9 +100,10 @@ internal static class InvoiceEndpoints
     }
 
     /// <summary>
-    /// Next-period invoice for a subscription with optional item changes. A changed item's price or quantity is prorated
-    /// over the rest of its period (credit for the unused old plan, charge for the new); with always_invoice the preview
-    /// is the invoice Stripe would create now, prorations only. Added and deleted items are not prorated.
+    /// The invoice a subscription change would produce, with the billing rules of <see cref="SubscriptionBilling"/>: when the
+    /// change is invoiced at once (always_invoice with prorations, another billing interval, free to paid,
+    /// <c>billing_cycle_anchor=now</c>) the preview is that invoice; otherwise it is the next regular invoice (pending
+    /// prorations and the next period). <c>resume_at=now</c> previews the invoice of resuming a paused subscription.
     /// </summary>
     private static ApiResult Preview(ApiRequest r)
     {
@@ -117,81 +118,34 @@ internal static class InvoiceEndpoints
             throw StripeApiException.Invalid("No upcoming invoices for customer: " + customerId, "invoice_upcoming_none");
         }
 
-        // Work on a copy so the preview never changes the subscription.
-        var items = SubscriptionJson.Items(subscription).OfType<JsonObject>().Select(i => i.DeepClone().AsObject()).ToList();
-        var currency = (string)subscription["currency"]!;
-        var behavior = form.Get("subscription_details[proration_behavior]") ?? "create_prorations";
-        var prorationDate = form.GetLong("subscription_details[proration_date]") ?? r.Account.Now();
-        var prorations = new List<JsonObject>();
-        foreach (var n in form.Indexes("subscription_details[items]"))
+        const string details = "subscription_details";
+        var now = r.Account.Now();
+        List<JsonObject> lines;
+        if (form.Get(details + "[resume_at]") is { } resumeAt)
         {
-            var prefix = $"subscription_details[items][{n}]";
-            var itemId = form.Get(prefix + "[id]");
-            var priceId = form.Get(prefix + "[price]");
-            var price = priceId is null ? null : r.Store.GetParam("price", priceId, prefix + "[price]");
-            var quantity = form.GetLong(prefix + "[quantity]");
-            var item = itemId is null ? null : items.FirstOrDefault(i => (string?)i["id"] == itemId)
-                ?? throw StripeApiException.NoSuchObject("subscription_item", itemId, prefix + "[id]", 400);
-            if (item is null)
+            if (resumeAt != "now" || (string?)subscription["status"] != "paused")
             {
-                item = SubscriptionJson.CreateItem(StripeIds.New("si", 14), subscriptionId!, price ?? throw StripeApiException.Missing(prefix + "[price]"), 1, r.Account.Now());
-                items.Add(item);
+                throw StripeApiException.Invalid("subscription_details[resume_at] can only be `now`, for a paused subscription.", null, details + "[resume_at]");
             }
-            if (form.GetBool(prefix + "[deleted]") == true)
-            {
-                items.Remove(item);
-                continue;
-            }
-            var before = itemId is null ? null : item.DeepClone().AsObject();
-            if (price is not null)
-            {
-                SubscriptionJson.SetPrice(item, price);
-            }
-            if (quantity is { } q)
-            {
-                item["quantity"] = q;
-            }
-            if (before is not null && behavior != "none")
-            {
-                prorations.AddRange(ProrationLines(before, item, prorationDate, currency, subscriptionId!));
-            }
+
+            lines = SubscriptionBilling.ResumeLines(r.Store, subscription, now);
+        }
+        else
+        {
+            var behavior = form.Get(details + "[proration_behavior]") ?? "create_prorations";
+            var prorationDate = SubscriptionEndpoints.ProrationDate(form, details + "[proration_date]", subscription, now);
+            var anchorNow = form.Get(details + "[billing_cycle_anchor]") == "now";
+            var plan = SubscriptionBilling.Plan(r.Store, subscription, SubscriptionBilling.ReadItemChanges(r, subscription, details + "[items]"),
+                behavior, prorationDate, anchorNow, now);
+            lines = plan.InvoicesNow ? plan.NowLines : SubscriptionBilling.NextRenewalLines(r.Store, subscription, plan);
         }
 
-        var lines = items.Select(i =>
-        {
-            var price = (JsonObject)i["price"]!;
-            var qty = JsonNumbers.Long(i["quantity"]);
-            var start = JsonNumbers.Long(i["current_period_end"]);
-            return InvoiceJson.Line(JsonNumbers.Long(price["unit_amount"]) * qty, currency, $"{qty} × {price["nickname"] ?? price["product"]}",
-                qty, start, PriceJson.PeriodEnd(price, start), price, subscriptionId, (string?)i["id"]);
-        }).ToList();
-        lines = behavior == "always_invoice" ? prorations : [.. prorations, .. lines];
-        var invoice = InvoiceJson.Create("upcoming_" + StripeIds.New("in"), customer, currency, "draft", subscriptionId, lines, r.Account.Now());
+        var invoice = InvoiceJson.Create("upcoming_" + StripeIds.New("in"), customer, (string)subscription["currency"]!, "draft", subscriptionId, lines, now);
         invoice["billing_reason"] = "upcoming";
+        var (due, _) = SubscriptionBilling.ApplyBalance(r.Store, customerId, JsonNumbers.Long(invoice["total"]));
+        invoice["amount_due"] = due;
+        invoice["amount_remaining"] = due;
+        invoice["starting_balance"] = customer["balance"]!.DeepClone();
         return ApiResult.Ok(invoice);
-    }
-
-    /// <summary>Credit for the old plan's unused time and charge for the new plan's, from <paramref name="at"/> to the period end.</summary>
-    private static IEnumerable<JsonObject> ProrationLines(JsonObject before, JsonObject after, long at, string currency, string subscription)
-    {
-        var start = JsonNumbers.Long(before["current_period_start"]);
-        var end = JsonNumbers.Long(before["current_period_end"]);
-        var from = Math.Max(at, start);
-        if (end <= start || from >= end)
-        {
-            yield break;
-        }
-
-        foreach (var (item, sign, text) in new[] { (before, -1, "Unused time on"), (after, 1, "Remaining time on") })
-        {
-            var price = (JsonObject)item["price"]!;
-            var qty = JsonNumbers.Long(item["quantity"]);
-            var full = (decimal)JsonNumbers.Long(price["unit_amount"]) * qty;
-            var amount = sign * (long)Math.Round(full * (end - from) / (end - start), MidpointRounding.AwayFromZero);
-            var line = InvoiceJson.Line(amount, currency, $"{text} {qty} × {price["nickname"] ?? price["product"]}",
-                qty, from, end, price, subscription, (string?)item["id"]);
-            line["parent"]!["subscription_item_details"]!["proration"] = true;
-            yield return line;
-        }
     }
 }

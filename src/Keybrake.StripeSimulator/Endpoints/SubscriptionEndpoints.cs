@@ -11,6 +11,8 @@ internal static class SubscriptionEndpoints
 {
     private static readonly string[] ProrationBehaviors = ["create_prorations", "none", "always_invoice"];
     private static readonly string[] PauseBehaviors = ["keep_as_draft", "mark_uncollectible", "void"];
+    private static readonly string[] PaymentBehaviors = ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"];
+    private static readonly string[] ResumePaymentBehaviors = ["resume_on_payment_attempt", "resume_on_payment_success"];
 
     public static void Map(RouteTable routes)
     {
@@ -46,22 +48,46 @@ internal static class SubscriptionEndpoints
         var subscription = Get(r);
         RejectIfCanceled(subscription);
         var form = r.Form;
-        var behavior = form.Get("proration_behavior");
-        if (behavior is not null && !ProrationBehaviors.Contains(behavior))
-        {
-            throw StripeApiException.Invalid("Invalid proration_behavior: must be one of create_prorations, none, or always_invoice", "parameter_invalid_string", "proration_behavior");
-        }
+        var behavior = OneOf(form, "proration_behavior", ProrationBehaviors) ?? "create_prorations";
+        var paymentBehavior = OneOf(form, "payment_behavior", PaymentBehaviors) ?? "allow_incomplete";
+        var anchorNow = OneOf(form, "billing_cycle_anchor", ["now", "unchanged"]) == "now";
         var now = r.Account.Now();
-        // Validate everything before changing anything: a 400 must leave the subscription untouched.
-        var changes = form.Indexes("items").Select(n => PlanItemChange(r, subscription, n)).ToList();
+        var prorationDate = ProrationDate(form, "proration_date", subscription, now);
+        if (paymentBehavior == "pending_if_incomplete")
+        {
+            throw StripeApiException.Invalid("This simulator does not implement pending updates (payment_behavior=pending_if_incomplete).", null, "payment_behavior");
+        }
+
+        // Work everything out before changing anything: a 400 or a 402 must leave the subscription untouched.
+        var plan = SubscriptionBilling.Plan(r.Store, subscription, SubscriptionBilling.ReadItemChanges(r, subscription, "items"), behavior, prorationDate, anchorNow, now);
         var pause = ParsePause(form);
         var trialEnd = ParseTrialEnd(form, now);
         var cancelAtPeriodEnd = form.GetBool("cancel_at_period_end");
-
-        foreach (var change in changes)
+        var customer = (string)subscription["customer"]!;
+        if (plan.InvoicesNow && paymentBehavior == "error_if_incomplete"
+            && SubscriptionBilling.ApplyBalance(r.Store, customer, plan.NowLines.Sum(l => JsonNumbers.Long(l["amount"]))).AmountDue > 0
+            && !SubscriptionBilling.CanCharge(r.Store, customer))
         {
-            change(now);
+            throw new StripeApiException(402, "card_error", "Your card was declined.", "card_declined");
         }
+
+        if (form.Indexes("items").Count > 0)
+        {
+            var items = SubscriptionJson.Items(subscription);
+            items.Clear();
+            foreach (var item in plan.Items)
+            {
+                items.Add((JsonNode)item);
+            }
+
+            subscription["items"]!["total_count"] = items.Count;
+        }
+
+        if (plan.ResetsAnchor)
+        {
+            subscription["billing_cycle_anchor"] = now;
+        }
+
         // pause_collection[...] pauses; an empty pause_collection= un-pauses.
         if (pause is not null || form.Get("pause_collection") == "")
         {
@@ -87,7 +113,44 @@ internal static class SubscriptionEndpoints
         }
         ApplyCancellationDetails(subscription, form);
         Metadata.Apply(subscription, form);
+
+        SubscriptionBilling.AddPending(r.Store, subscription, plan.NewPending, now);
+        if (plan.InvoicesNow)
+        {
+            var invoice = SubscriptionBilling.Issue(r.Store, subscription, plan.NowLines, plan.Swept,
+                paymentBehavior == "default_incomplete" ? SubscriptionBilling.Collection.LeaveOpen : SubscriptionBilling.Collection.ChargeNow, now);
+            if ((string?)invoice["status"] != "paid")
+            {
+                // allow_incomplete: the change stands and the subscription waits for its payment.
+                subscription["status"] = "past_due";
+            }
+        }
+
         return ApiResult.Ok(subscription.DeepClone());
+    }
+
+    /// <summary>A <c>proration_date</c>: within the current period, or now when absent.</summary>
+    internal static long ProrationDate(FormParams form, string name, JsonObject subscription, long now)
+    {
+        if (form.GetLong(name) is not { } at)
+        {
+            return now;
+        }
+
+        var item = SubscriptionJson.Items(subscription).OfType<JsonObject>().FirstOrDefault();
+        var start = item is null ? long.MinValue : JsonNumbers.Long(item["current_period_start"]);
+        var periodEnd = item is null ? long.MaxValue : JsonNumbers.Long(item["current_period_end"]);
+        return at >= start && at <= periodEnd
+            ? at
+            : throw StripeApiException.Invalid($"The {name} must be within the current billing period of the subscription.", null, name);
+    }
+
+    private static string? OneOf(FormParams form, string name, string[] allowed)
+    {
+        var value = form.Get(name);
+        return value is null || allowed.Contains(value)
+            ? value
+            : throw StripeApiException.Invalid($"Invalid {name}: must be one of {string.Join(", ", allowed)}", "parameter_invalid_string", name);
     }
 
     private static void ApplyCancellationDetails(JsonObject subscription, FormParams form)
@@ -99,59 +162,6 @@ internal static class SubscriptionEndpoints
                 subscription["cancellation_details"]![field] = value == "" ? null : value;
             }
         }
-    }
-
-    /// <summary>Validates items[n] and returns the change to apply, so a later invalid item leaves no partial update.</summary>
-    private static Action<long> PlanItemChange(ApiRequest r, JsonObject subscription, int n)
-    {
-        var form = r.Form;
-        var prefix = $"items[{n}]";
-        var itemId = form.Get(prefix + "[id]");
-        var priceId = form.Get(prefix + "[price]");
-        var quantity = form.GetLong(prefix + "[quantity]");
-        if (quantity is < 0)
-        {
-            throw StripeApiException.Invalid("This value must be greater than or equal to 0.", "parameter_invalid_integer", prefix + "[quantity]");
-        }
-        var price = priceId is null ? null : r.Store.GetParam("price", priceId, prefix + "[price]");
-        if (price is not null)
-        {
-            if ((string?)price["type"] != "recurring")
-            {
-                throw StripeApiException.Invalid("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.", null, prefix + "[price]");
-            }
-            if ((string?)price["currency"] != (string?)subscription["currency"])
-            {
-                throw StripeApiException.Invalid(
-                    $"The price specified uses currency `{price["currency"]}`, which does not match the subscription's currency `{subscription["currency"]}`.", null, prefix + "[price]");
-            }
-        }
-        if (itemId is null)
-        {
-            if (price is null)
-            {
-                throw StripeApiException.Missing(prefix + "[price]");
-            }
-            return now => SubscriptionJson.AddItem(subscription,
-                SubscriptionJson.CreateItem(StripeIds.New("si", 14), (string)subscription["id"]!, price, quantity ?? 1, now));
-        }
-        var item = SubscriptionJson.Items(subscription).OfType<JsonObject>().FirstOrDefault(i => (string?)i["id"] == itemId)
-            ?? throw StripeApiException.NoSuchObject("subscription_item", itemId, prefix + "[id]", 400);
-        if (form.GetBool(prefix + "[deleted]") == true)
-        {
-            return _ => SubscriptionJson.RemoveItem(subscription, item);
-        }
-        return _ =>
-        {
-            if (price is not null)
-            {
-                SubscriptionJson.SetPrice(item, price);
-            }
-            if (quantity is { } q)
-            {
-                item["quantity"] = q;
-            }
-        };
     }
 
     private static JsonObject? ParsePause(FormParams form)
@@ -199,6 +209,11 @@ internal static class SubscriptionEndpoints
         return ApiResult.Ok(subscription.DeepClone());
     }
 
+    /// <summary>
+    /// Resumes a <c>paused</c> subscription. With a new billing period (<c>billing_cycle_anchor=now</c>, the default) Stripe
+    /// finalizes an invoice for it at once; with <c>resume_on_payment_success</c> it charges it in this request and the
+    /// subscription becomes active when paid, with <c>resume_on_payment_attempt</c> (the default) the attempt comes later.
+    /// </summary>
     private static ApiResult Resume(ApiRequest r)
     {
         var subscription = Get(r);
@@ -208,8 +223,27 @@ internal static class SubscriptionEndpoints
             throw StripeApiException.Invalid(
                 $"Subscription cannot be resumed because its status is {status}. Only subscriptions with status `paused` can be resumed.", "subscription_unexpected_state");
         }
-        subscription["status"] = "active";
+
+        var anchorNow = (OneOf(r.Form, "billing_cycle_anchor", ["now", "unchanged"]) ?? "now") == "now";
+        var chargeNow = (OneOf(r.Form, "payment_behavior", ResumePaymentBehaviors) ?? "resume_on_payment_attempt") == "resume_on_payment_success";
+        var now = r.Account.Now();
         subscription["pause_collection"] = null;
+        var lines = anchorNow ? SubscriptionBilling.ResumeLines(r.Store, subscription, now) : [];
+        if (lines.Sum(l => JsonNumbers.Long(l["amount"])) <= 0)
+        {
+            subscription["status"] = "active";
+            return ApiResult.Ok(subscription.DeepClone());
+        }
+
+        SubscriptionBilling.RestartPeriods(subscription, now);
+        var swept = r.Store.NewestFirst("invoiceitem").Where(i => (string?)i["subscription"] == (string?)subscription["id"] && i["invoice"] is null).ToList();
+        var invoice = SubscriptionBilling.Issue(r.Store, subscription, lines, swept,
+            chargeNow ? SubscriptionBilling.Collection.ChargeNow : SubscriptionBilling.Collection.LeaveOpen, now);
+        if ((string?)invoice["status"] == "paid")
+        {
+            subscription["status"] = "active";
+        }
+
         return ApiResult.Ok(subscription.DeepClone());
     }
 

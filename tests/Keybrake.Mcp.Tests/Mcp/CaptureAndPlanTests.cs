@@ -55,7 +55,7 @@ public sealed class CaptureAndPlanTests
     }
 
     [Fact]
-    public async Task Change_plan_to_an_allowed_price_updates_the_subscription_and_holds_the_upgrade()
+    public async Task Change_plan_to_an_allowed_price_updates_the_subscription_and_records_what_it_adds_each_month()
     {
         await using var world = await StripeWorld.StartAsync();
         var subscription = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceHobby);
@@ -65,8 +65,12 @@ public sealed class CaptureAndPlanTests
         result.AssertSuccess();
         Assert.Equal(world.PriceTeam, result.Structured().GetProperty("items")[0].GetProperty("price").GetString());
         Assert.Equal(world.PriceTeam, (string?)world.Stripe.Account.GetSubscription(subscription)!["items"]!["data"]![0]!["price"]!["id"]);
+        // create_prorations in the same interval: Stripe bills the difference with the next renewal, nothing now.
+        Assert.Empty(world.Stripe.Account.GetInvoices());
         var row = (await AuditAsync(world)).Single(r => r.Tool == "change_plan");
-        Assert.Equal(("allowed", 4000L), (row.Outcome, row.Amount!.Value));
+        Assert.Equal(("allowed", 0L), (row.Outcome, row.Amount!.Value));
+        Assert.Equal((4000L, "month"), (row.RecurringDelta!.Minor, row.RecurringDelta.Interval));
+        Assert.Equal(4000, result.Structured().GetProperty("recurring_delta").GetProperty("amount").GetInt64());
     }
 
     [Fact]

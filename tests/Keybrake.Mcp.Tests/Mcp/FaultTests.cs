@@ -40,7 +40,7 @@ public sealed class FaultTests
     }
 
     [Fact]
-    public async Task Persistent_5xx_leaves_the_outcome_unknown_and_the_money_held_until_reconciled()
+    public async Task Persistent_5xx_leaves_the_outcome_unknown_and_the_money_held_until_reconcile_sends_it_again_with_its_key()
     {
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
@@ -53,12 +53,15 @@ public sealed class FaultTests
         Assert.Equal("unknown", (await RefundRowAsync(world)).Outcome);
         Assert.Equal(2500, (await AgentUsageAsync(world)).HeldMinor);
 
+        // Stripe never executed it (its 500s came before): the request sent again with its key is done now, once, under the
+        // hold it already has; the ledger says so, with the money Stripe moved.
         world.Stripe.Faults.Clear();
         Assert.Equal(0, await ReconcileAsync(world));
         var row = await RefundRowAsync(world);
-        Assert.Equal(("failed", "outcome_unknown"), (row.Outcome, row.Code));
-        Assert.Contains("hold was released", row.Message);
-        Assert.Equal(0, (await AgentUsageAsync(world)).UsedMinor);
+        Assert.Equal(("allowed", 2500L), (row.Outcome, row.Amount));
+        Assert.Equal(2500, (long)Assert.Single(world.Stripe.Account.GetRefunds())["amount"]!);
+        Assert.Single(world.Stripe.Requests.Where(r => r.Path == "/v1/refunds").Select(r => r.IdempotencyKey).Distinct());
+        Assert.Equal((2500L, 0L), ((await AgentUsageAsync(world)).SettledMinor, (await AgentUsageAsync(world)).HeldMinor));
     }
 
     [Fact]
@@ -81,7 +84,7 @@ public sealed class FaultTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_timeout_after_sending_is_held_then_reconciled_from_stripes_state(bool stripeApplied)
+    public async Task A_timeout_after_sending_is_held_then_reconciled_through_stripes_idempotency(bool stripeApplied)
     {
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
@@ -94,21 +97,15 @@ public sealed class FaultTests
         Assert.Equal(1800, (await AgentUsageAsync(world)).HeldMinor);
         await Task.Delay(1500); // let the delayed request land (or not) at Stripe
 
+        // Applied: Stripe answers the request sent again with its key with the refund it made. Dropped unapplied: the
+        // request is done now, once. Either way one refund, counted exactly.
         Assert.Equal(0, await ReconcileAsync(world, env));
         var row = await RefundRowAsync(world);
         var usage = await AgentUsageAsync(world);
-        if (stripeApplied)
-        {
-            Assert.Equal(("allowed", 1800L), (row.Outcome, row.Amount!.Value));
-            Assert.Equal((1800L, 0L), (usage.SettledMinor, usage.HeldMinor));
-            Assert.Single(world.Stripe.Account.GetRefunds());
-        }
-        else
-        {
-            Assert.Equal("failed", row.Outcome);
-            Assert.Equal(0, usage.UsedMinor);
-            Assert.Empty(world.Stripe.Account.GetRefunds());
-        }
+        Assert.Equal(("allowed", 1800L), (row.Outcome, row.Amount!.Value));
+        Assert.Equal((1800L, 0L), (usage.SettledMinor, usage.HeldMinor));
+        Assert.Single(world.Stripe.Account.GetRefunds());
+        Assert.Equal(stripeApplied, world.Stripe.Requests.Any(r => r.Path == "/v1/refunds" && r.Replayed));
     }
 
     [Fact]

@@ -119,8 +119,9 @@ public sealed class SubscriptionToolTests
 
         result.AssertSuccess();
         Assert.Equal(("resume", "active"), (result.Structured().GetProperty("resumed_by").GetString(), result.Structured().GetProperty("status").GetString()));
-        var write = Writes(world).Single();
+        var write = Writes(world).Single(w => w.Path != "/v1/invoices/create_preview");
         Assert.Equal($"/v1/subscriptions/{subscription}/resume", write.Path);
+        Assert.Equal("resume_on_payment_success", write.Form["payment_behavior"]);
         Assert.NotNull(write.IdempotencyKey);
     }
 
@@ -208,27 +209,30 @@ public sealed class SubscriptionToolTests
     }
 
     [Fact]
-    public async Task Quantity_increase_holds_its_proration_and_a_too_large_one_exceeds_the_budget()
+    public async Task Quantity_invoiced_now_counts_what_stripe_collected_and_a_too_large_one_exceeds_the_budget()
     {
         await using var world = await StripeWorld.StartAsync();
         var small = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceTeam);
         var large = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceTeam);
         await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
 
-        var result = await mcp.CallAsync("update_subscription_quantity", new { subscription = small, quantity = 3 });
+        var result = await mcp.CallAsync("update_subscription_quantity", new { subscription = small, quantity = 2, proration_behavior = "always_invoice" });
 
         result.AssertSuccess();
-        Assert.Equal(9800, result.Structured().GetProperty("proration_held").GetInt64());
-        Assert.Equal(3, (long)world.Stripe.Account.GetSubscription(small)!["items"]!["data"]![0]!["quantity"]!);
+        var invoice = Assert.Single(world.Stripe.Account.GetInvoices());
+        var paid = (long)invoice["amount_paid"]!;
+        Assert.InRange(paid, 4890, 4900); // a second seat for (nearly) the whole month
+        Assert.Equal(paid, result.Structured().GetProperty("amount_charged").GetInt64());
+        Assert.Equal(2, (long)world.Stripe.Account.GetSubscription(small)!["items"]!["data"]![0]!["quantity"]!);
         var row = (await AuditAsync(world)).Single(r => r.Tool == "update_subscription_quantity");
-        Assert.Equal(("allowed", 9800L, "USD"), (row.Outcome, row.Amount!.Value, row.Currency));
+        Assert.Equal(("allowed", paid, "USD"), (row.Outcome, row.Amount!.Value, row.Currency));
 
-        // 9 more seats at 49.00 is 441.00; only 2.00 of the 100.00 USD day budget is left.
-        var tooMuch = await mcp.CallAsync("update_subscription_quantity", new { subscription = large, quantity = 10 });
+        // 9 more seats at 49.00 is ~441.00 now; only ~51.00 of the 100.00 USD day budget is left.
+        var tooMuch = await mcp.CallAsync("update_subscription_quantity", new { subscription = large, quantity = 10, proration_behavior = "always_invoice" });
 
         Assert.Equal("budget_exceeded", tooMuch.ErrorCode());
-        Assert.Contains("98.00 of 100.00 USD used", tooMuch.ErrorMessage());
-        Assert.DoesNotContain(Writes(world), r => r.Path.EndsWith(large, StringComparison.Ordinal));
+        Assert.Contains($"{paid / 100}.{paid % 100:00} of 100.00 USD used", tooMuch.ErrorMessage());
+        Assert.DoesNotContain(Writes(world), r => r.Path == "/v1/subscriptions/" + large);
         Assert.Equal(1, (long)world.Stripe.Account.GetSubscription(large)!["items"]!["data"]![0]!["quantity"]!);
     }
 
@@ -242,7 +246,8 @@ public sealed class SubscriptionToolTests
         var result = await mcp.CallAsync("update_subscription_quantity", new { subscription, quantity = 10, proration_behavior = "none" });
 
         result.AssertSuccess();
-        Assert.Equal(0, result.Structured().GetProperty("proration_held").GetInt64());
+        Assert.Equal(0, result.Structured().GetProperty("amount_charged").GetInt64());
+        Assert.Equal(9 * 4900, result.Structured().GetProperty("recurring_delta").GetProperty("amount").GetInt64());
         Assert.Equal("none", Writes(world).Single().Form["proration_behavior"]);
     }
 

@@ -57,7 +57,7 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public Func<Keybrake.Mcp.Ledger.AuditRecord, Reconciliation> Reconcile { get; set; } = _ => new Reconciliation.StillUnknown("fake");
 
-    public Task<Reconciliation> ReconcileAsync(Keybrake.Mcp.Ledger.AuditRecord call, RoleManifest role, CancellationToken ct) => Task.FromResult(Reconcile(call));
+    public Task<Reconciliation> ReconcileAsync(Keybrake.Mcp.Ledger.AuditRecord call, RoleManifest role, bool replay, CancellationToken ct) => Task.FromResult(Reconcile(call));
 
     public Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct)
     {

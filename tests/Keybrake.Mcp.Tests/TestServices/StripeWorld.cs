@@ -72,6 +72,15 @@ public sealed class StripeWorld : IAsyncDisposable
 
     public string? Env(string name) => Environment().GetValueOrDefault(name);
 
+    /// <summary>Edits one of the manifests in place (before a server starts, or to watch a live reload).</summary>
+    public void EditManifest(string role, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var path = Path.Combine(ManifestsDirectory, role + ".json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(manifest);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
     private void WriteManifests(string agentDayBudget)
     {
         Directory.CreateDirectory(ManifestsDirectory);
@@ -116,7 +125,7 @@ public sealed class StripeWorld : IAsyncDisposable
           "tools": {
             "get_subscription": {},
             "list_prices": {},
-            "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"] },
+            "change_plan": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"], "prorationBehaviors": ["create_prorations", "none"], "maxQuantity": 10 },
             "preview_plan_change": { "prices": ["{{PriceHobby}}", "{{PriceTeam}}"] },
             "pause_subscription": {},
             "resume_subscription": {},

@@ -26,9 +26,23 @@ internal static class ToolGrantReader
             Prices = Prices(entry.Optional("prices"), diagnostics),
             MaxPageSize = ManifestValues.Integer(entry.Optional("maxPageSize"), 1, 100, diagnostics, "maxPageSize"),
             MaxDays = ManifestValues.Integer(entry.Optional("maxDays"), 1, 730, diagnostics, "maxDays"),
-            MaxQuantity = ManifestValues.Integer(entry.Optional("maxQuantity"), 1, int.MaxValue, diagnostics, "maxQuantity"),
+            MaxQuantity = MaxQuantity(tool, entry, node, diagnostics),
+            MaxRecurringIncrease = ManifestValues.Money(entry.Optional("maxRecurringIncrease"), diagnostics, "maxRecurringIncrease"),
             Shadow = ManifestValues.Bool(entry.Optional(ManifestFields.Shadow), diagnostics, "shadow") ?? false,
         };
+    }
+
+    // update_subscription_quantity's one job is its quantity argument, which exists only up to maxQuantity.
+    private static int? MaxQuantity(string tool, ObjectReader entry, ManifestNode node, FileDiagnostics diagnostics)
+    {
+        var field = entry.Optional("maxQuantity");
+        if (field is null && tool == "update_subscription_quantity")
+        {
+            diagnostics.Report(node.Path, "tool \"update_subscription_quantity\" needs \"maxQuantity\": its quantity argument goes up to it, e.g. { \"maxQuantity\": 50 }");
+            return null;
+        }
+
+        return ManifestValues.Integer(field, 1, int.MaxValue, diagnostics, "maxQuantity");
     }
 
     // A zero cap would publish a tool that can never succeed; removing the tool says that honestly.

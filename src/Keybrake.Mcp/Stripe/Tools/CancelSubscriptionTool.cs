@@ -51,6 +51,9 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Subscription()), "id", "status", "cancel_at_period_end");
 
+    // Cancelling now is Stripe's DELETE, which takes no idempotency key: only evidence settles it.
+    public override bool CanReplay(ToolInvocation call) => AtPeriodEnd(call);
+
     protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution)
     {
         if (subscription.Status is "canceled" or "incomplete_expired")

@@ -37,28 +37,26 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Subscription()), "id", "status", "trial_end");
 
-    protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution) =>
-        subscription is { Status: "trialing", TrialEnd: not null }
-            ? resolution
-            : Refuse(resolution, DenialCodes.NotAllowed, $"is '{subscription.Status}'; only a trialing subscription's trial can be extended");
+    protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution)
+    {
+        if (subscription is not { Status: "trialing", TrialEnd: { } trialEnd })
+        {
+            return Refuse(resolution, DenialCodes.NotAllowed, $"is '{subscription.Status}'; only a trialing subscription's trial can be extended");
+        }
+
+        // The new end is worked out once, from the trial end before the call: a re-send carries the same end, never the
+        // days added again to an end the first attempt already moved.
+        var end = new DateTimeOffset(DateTime.SpecifyKind(trialEnd, DateTimeKind.Utc)).ToUnixTimeSeconds() + ArgLong(call, "days")!.Value * SecondsPerDay;
+        return resolution with { Prepared = new JsonObject { ["trial_end"] = end } };
+    }
+
+    public override bool CanReplay(ToolInvocation call) => call.Prepared is not null;
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var current = await CurrentAsync(call, resolved, stripe, ct);
-        if (resolved is null && AlreadyApplied(current, keys))
-        {
-            // Re-sending after an unknown outcome: adding the days again to the extended end would extend it twice.
-            return Done(current);
-        }
-
-        if (current.TrialEnd is null)
-        {
-            return new ExecutionResult.Failed(new Denial(DenialCodes.NotAllowed, $"subscription {current.Id} is no longer trialing ('{current.Status}')"), null);
-        }
-
-        var end = new DateTimeOffset(DateTime.SpecifyKind(current.TrialEnd.Value, DateTimeKind.Utc)).ToUnixTimeSeconds()
-            + ArgLong(call, "days")!.Value * SecondsPerDay;
-        return Done(await stripe.V1.Subscriptions.UpdateAsync(current.Id, new SubscriptionUpdateOptions
+        var end = Stripe.SubscriptionCharges.Number(call.Prepared, "trial_end")
+            ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared trial end");
+        return Done(await stripe.V1.Subscriptions.UpdateAsync(Arg(call, "subscription")!, new SubscriptionUpdateOptions
         {
             TrialEnd = DateTimeOffset.FromUnixTimeSeconds(end).UtcDateTime,
             ProrationBehavior = "none",

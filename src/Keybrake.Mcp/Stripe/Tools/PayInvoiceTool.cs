@@ -68,7 +68,7 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
         return resolution with
         {
             Moves = new MoneyAmount(invoice.AmountRemaining, currency),
-            Prefetched = invoice.AmountPaid,
+            Prepared = new JsonObject { ["paid_before"] = invoice.AmountPaid },
         };
     }
 
@@ -80,8 +80,8 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
             PaymentMethod = Arg(call, "payment_method"),
         }, Idempotent(keys), ct);
 
-        // A re-send after an unknown outcome has no "before"; the invoice was payable then, so all it shows paid is ours.
-        var paidBefore = resolved?.Prefetched as long? ?? 0;
+        // What the invoice showed paid before the call, kept with the call: a re-send reads Stripe's answer against it too.
+        var paidBefore = Stripe.SubscriptionCharges.Number(call.Prepared, "paid_before") ?? 0;
         var moved = Math.Max(0, invoice.AmountPaid - paidBefore);
         return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), new MoneyAmount(moved, Currency.Get(invoice.Currency)), invoice.Id, invoice.StripeResponse?.RequestId);
     }

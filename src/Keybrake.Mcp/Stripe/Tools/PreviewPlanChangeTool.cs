@@ -24,14 +24,22 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
         "Preview the invoice a switch of a single-item subscription to another price would produce, with prorations, " +
         "without changing anything. proration_amount is what the change itself bills.";
 
-    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant)
     {
-        ["subscription"] = Id("The subscription to preview a change of (sub_...)."),
-        ["price"] = grant.Prices is { } prices
-            ? Enum(prices, "The price to switch to; only these are allowed for this role.")
-            : Id("The price to switch to (price_...)."),
-        ["quantity"] = Integer("Quantity after the change; omit to keep it.", 1, grant.MaxQuantity),
-    }, "subscription", "price");
+        var properties = new JsonObject
+        {
+            ["subscription"] = Id("The subscription to preview a change of (sub_...)."),
+            ["price"] = grant.Prices is { } prices
+                ? Enum(prices, "The price to switch to; only these are allowed for this role.")
+                : Id("The price to switch to (price_..., or a legacy plan id)."),
+        };
+        if (grant.MaxQuantity is { } max)
+        {
+            properties["quantity"] = Integer("Quantity after the change; omit to keep it.", 1, max);
+        }
+
+        return Object(properties, "subscription", "price");
+    }
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(new JsonObject
     {

@@ -64,6 +64,11 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
             // Stripe failed on its side after the retries: it may have applied the change, so the hold stays.
             return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe answered {(int)ex.HttpStatusCode} after {clients.Retry.MaxRetries} retries");
         }
+        catch (StripeException ex) when (Effect != ToolEffect.Read && StripeRetry.IsKeyInUse(ex))
+        {
+            // An earlier attempt with this idempotency key is still running at Stripe: its outcome is not known yet.
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe is still processing an earlier attempt of this request");
+        }
         catch (StripeException ex)
         {
             return new ExecutionResult.Failed(StripeFailures.ToDenial(ex, call.Role.Role), ex.StripeResponse?.RequestId);
@@ -83,7 +88,10 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
     }
 
-    public async Task<Reconciliation> ReconcileAsync(AuditRecord record, RoleManifest role, CancellationToken ct)
+    /// <summary>Whether the call can be sent again as the very same request (a POST with the same parameters and idempotency key).</summary>
+    public virtual bool CanReplay(ToolInvocation call) => Effect != ToolEffect.Read;
+
+    public async Task<Reconciliation> ReconcileAsync(AuditRecord record, RoleManifest role, bool replay, CancellationToken ct)
     {
         if (Effect == ToolEffect.Read)
         {
@@ -91,7 +99,16 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
 
         var arguments = JsonNode.Parse(record.Arguments) as JsonObject ?? [];
-        var call = new ToolInvocation(record.CallId, record.Agent, role, role.Tools.GetValueOrDefault(Name) ?? new ToolGrant(), arguments);
+        var call = new ToolInvocation(record.CallId, record.Agent, role, role.Tools.GetValueOrDefault(Name) ?? new ToolGrant(), arguments)
+        {
+            Prepared = record.Context is { } context ? JsonNode.Parse(context) as JsonObject : null,
+        };
+        if (replay && record.IdempotencyKey is { } key && CanReplay(call)
+            && await ReplayAsync(call, new ExecutionKeys(key, record.CallId, record.Agent), ct) is { } certain)
+        {
+            return certain;
+        }
+
         try
         {
             return await clients.Retry.RunAsync(() => ReconcileCoreAsync(call, Client(call), ct), ct);
@@ -107,6 +124,52 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         catch (Exception ex) when (StripeFailures.IsNoAnswer(ex, ct))
         {
             return new Reconciliation.StillUnknown("Stripe did not answer the lookup");
+        }
+    }
+
+    /// <summary>
+    /// Sends the call again with its idempotency key, the certain way to learn its outcome while Stripe keeps the key
+    /// (24 hours): Stripe answers the first outcome; 409 while the first still runs; and if the first never arrived, does
+    /// it now, once, under the hold the call still has. Null when the request cannot be replayed as it was (its parameters
+    /// no longer match), so the caller looks for other evidence.
+    /// </summary>
+    private async Task<Reconciliation?> ReplayAsync(ToolInvocation call, ExecutionKeys keys, CancellationToken ct)
+    {
+        try
+        {
+            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, null, keys, Client(call), ct), ct) switch
+            {
+                ExecutionResult.Succeeded ok => new Reconciliation.Happened(ok.Result, ok.Moved, ok.Object) { RecurringDelta = ok.RecurringDelta },
+                ExecutionResult.Failed failed => new Reconciliation.DidNotHappen($"Stripe refused the request sent again with its idempotency key: {failed.Denial.Message}"),
+                ExecutionResult.Unknown unknown => new Reconciliation.StillUnknown(unknown.Message),
+                _ => null,
+            };
+        }
+        catch (StripeException ex) when (StripeRetry.IsKeyInUse(ex))
+        {
+            return new Reconciliation.StillUnknown("Stripe is still processing the request (409 for its idempotency key); try again shortly");
+        }
+        catch (StripeException ex) when (ex.StripeError?.Type == "idempotency_error")
+        {
+            return null;
+        }
+        catch (StripeException ex) when (StripeRetry.MayHaveApplied(ex))
+        {
+            return new Reconciliation.StillUnknown($"Stripe answered {(int)ex.HttpStatusCode} to the request sent again");
+        }
+        catch (StripeException ex)
+        {
+            // A refusal of this very request under its key: Stripe's stored answer to the first attempt, or, if that never
+            // arrived, a refusal now. Either way nothing was done.
+            return new Reconciliation.DidNotHappen($"Stripe refused the request sent again with its idempotency key: {StripeFailures.Scrub(ex.StripeError?.Message ?? ex.Message)}");
+        }
+        catch (RoleKeyUnavailableException ex)
+        {
+            return new Reconciliation.StillUnknown(ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return new Reconciliation.StillUnknown($"the request sent again did not complete ({ex.GetType().Name})");
         }
     }
 

@@ -24,14 +24,18 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
             Action = Action,
             Prefetched = subscription,
         };
-        return Check(call, subscription, resolution);
+        return await CheckAsync(call, subscription, resolution, stripe, ct);
     }
 
     protected override Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         BySubscriptionStampAsync(call, stripe, ct);
 
     /// <summary>The tool's own preconditions; returns the resolution, refused or with the money it will move.</summary>
-    protected abstract Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution);
+    protected virtual Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution) => resolution;
+
+    /// <summary>As <see cref="Check"/>, for tools that must read more from Stripe (a price, an invoice preview).</summary>
+    protected virtual Task<Resolution> CheckAsync(ToolInvocation call, Subscription subscription, Resolution resolution, StripeClient stripe, CancellationToken ct) =>
+        Task.FromResult(Check(call, subscription, resolution));
 
     /// <summary>
     /// The subscription as resolved, or read again when re-sending a request whose outcome was unknown (then
@@ -40,13 +44,6 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
     protected static async Task<Subscription> CurrentAsync(ToolInvocation call, Resolution? resolved, StripeClient stripe, CancellationToken ct) =>
         resolved?.Prefetched as Subscription
         ?? await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
-
-    /// <summary>
-    /// Whether an earlier attempt of this very call already changed the subscription: its metadata carries the call id.
-    /// A re-send then reports the state instead of computing the change again from the changed state.
-    /// </summary>
-    protected static bool AlreadyApplied(Subscription subscription, ExecutionKeys keys) =>
-        subscription.Metadata?.GetValueOrDefault("keybrake_call") == keys.CallId;
 
     protected static Resolution Refuse(Resolution resolution, string code, string message) =>
         resolution with { Denial = new Denial(code, $"{resolution.Describes} {message}") };
