@@ -56,6 +56,59 @@ public sealed class CrashSafetyTests
     }
 
     [Fact]
+    public async Task A_refund_still_processing_at_stripe_when_its_server_is_killed_is_never_settled_as_failed()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var env = world.Environment();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 2000, "usd");
+        var atStripe = world.Stripe.Faults.Delay("POST", "/v1/refunds", TimeSpan.FromSeconds(6), applyChange: true);
+        var arguments = Args(new { payment_intent = intent, request_id = "ticket-42" });
+        await using (var server = await KillableServer.StartAsync("refund-bot", env))
+        {
+            _ = server.Client.CallToolAsync("issue_refund", arguments).AsTask();
+            while (atStripe.Remaining > 0)
+            {
+                await Task.Delay(20);
+            }
+
+            server.Kill();
+        }
+
+        await Task.Delay(1200); // older than --older-than 1s, while Stripe still has ~5 s to go
+
+        // Stripe is still working on it: the request sent again with its key is answered 409, so the call stays unknown
+        // and its 20.00 stay held. Settling it as "did not happen" here is what lost the money before.
+        var first = new StringWriter();
+        var code = await KeybrakeCli.RunAsync(["reconcile", "--older-than", "1s"], n => env.GetValueOrDefault(n), first, new StringWriter());
+        var ledger = new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+        var row = (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Single(r => r.Tool == "issue_refund");
+        Assert.True(row.Outcome == "unknown", $"reconcile said: {first}");
+        Assert.Equal(1, code);
+        Assert.Contains("still processing", first.ToString());
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (world.Stripe.Account.GetRefunds().Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, await KeybrakeCli.RunAsync(["reconcile", "--older-than", "1s"], n => env.GetValueOrDefault(n), new StringWriter(), new StringWriter()));
+        row = (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Single(r => r.Tool == "issue_refund");
+        Assert.Equal(("allowed", 2000L), (row.Outcome, row.Amount));
+        var usage = (await ledger.ReadUsageAsync(ManifestLoader.LoadDirectory(world.ManifestsDirectory).Set!.Roles["support-refunds"], CancellationToken.None))
+            .Single(u => u.Agent == "refund-bot");
+        Assert.Equal((2000L, 0L), (usage.SettledMinor, usage.HeldMinor));
+
+        // The agent's retry learns the true outcome: the refund, replayed, not an idempotency error.
+        await using var again = await BuiltTool.ServeAsync("refund-bot", env);
+        var retry = await again.Client.CallToolAsync("issue_refund", arguments);
+        retry.AssertSuccess();
+        Assert.True(retry.Structured().GetProperty("replayed").GetBoolean());
+        Assert.Equal(2000, retry.Structured().GetProperty("amount").GetInt64());
+        Assert.Single(world.Stripe.Account.GetRefunds());
+    }
+
+    [Fact]
     public async Task Three_processes_over_several_trials_never_overshoot_the_role_budget()
     {
         for (var trial = 0; trial < 3; trial++)

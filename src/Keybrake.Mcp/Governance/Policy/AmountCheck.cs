@@ -6,12 +6,31 @@ namespace Keybrake.Mcp.Governance.Policy;
 
 /// <summary>
 /// Step 3b: the resolved amount (not only the requested one: a full refund has none) against the tool's
-/// <c>maxAmount</c>, and its currency against the role's budgets (no silent conversion).
+/// <c>maxAmount</c>, its currency against the role's budgets (no silent conversion), and what a subscription change adds
+/// to every period against <c>maxRecurringIncrease</c>.
 /// </summary>
 public static class AmountCheck
 {
     public static Denial? Check(string tool, RoleManifest role, ToolGrant grant, Resolution resolved)
     {
+        if (grant.MaxRecurringIncrease is { } cap && resolved.RecurringDelta is { } delta)
+        {
+            if (cap.Currency != delta.Currency)
+            {
+                return new Denial(DenialCodes.NotAllowed,
+                    $"{resolved.Action} changes what {resolved.Describes ?? "the subscription"} bills in {delta.Currency.Code}, but {tool}'s maxRecurringIncrease for role '{role.Role}' is in {cap.Currency.Code}");
+            }
+
+            if (delta.Minor > cap.Minor)
+            {
+                return new Denial(DenialCodes.NotAllowed,
+                        $"{resolved.Action} would raise what {resolved.Describes ?? "the subscription"} bills by {MoneyAmount.Format(delta.Minor, delta.Currency)} {delta.Period}, " +
+                        $"above {tool}'s maxRecurringIncrease of {cap} for role '{role.Role}'")
+                    .With("recurring_delta", delta.ToJson())
+                    .With("max_recurring_increase", cap.Minor);
+            }
+        }
+
         if (resolved.Moves is not { } moves)
         {
             return null;
