@@ -40,7 +40,7 @@ public static class SandboxSeed
     public static SandboxSummary Seed(SimulatedAccount account, ManifestSet manifests)
     {
         var customers = Demo.ToList();
-        foreach (var id in manifests.Roles.Values.SelectMany(r => r.Customers ?? []).Distinct().Order(StringComparer.Ordinal))
+        foreach (var id in manifests.Roles.Values.SelectMany(r => r.Customers ?? []).Distinct().Order(StringComparer.OrdinalIgnoreCase))
         {
             if (customers.All(c => c.Id != id))
             {

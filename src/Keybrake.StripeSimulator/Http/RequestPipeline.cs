@@ -106,7 +106,7 @@ internal sealed class RequestPipeline(
             case IdempotencyStore.Claim.InFlight:
                 return Error(409, "idempotency_error",
                     "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
-                    null, null, requestId);
+                    "idempotency_key_in_use", null, requestId);
         }
 
         // The delay runs after the key is claimed, so a retry during it sees the request as in flight.

@@ -66,10 +66,10 @@ public sealed class SandboxServeTests
         var db = dir.File("chosen.db");
         await using var server = await BuiltTool.ServeAsync("billing-bot", Environment(dir), "--sandbox", "--db", db);
 
-        var customer = await server.Client.CallToolAsync("get_customer", Args(new { customer = "cus_PastDueCohort01" }));
+        var customer = await server.Client.CallToolAsync("get_customer", Args(new { customer = "cus_past_due_cohort_id_1" }));
         customer.AssertSuccess();
         Assert.Contains("[SANDBOX]", customer.Structured().GetProperty("name").GetString());
-        var invoices = await server.Client.CallToolAsync("list_invoices", Args(new { customer = "cus_PastDueCohort02" }));
+        var invoices = await server.Client.CallToolAsync("list_invoices", Args(new { customer = "cus_past_due_cohort_id_2" }));
         invoices.AssertSuccess();
         var statuses = invoices.Structured().GetProperty("data").EnumerateArray().Select(i => i.GetProperty("status").GetString()).Order().ToList();
         Assert.Equal(["draft", "open"], statuses);

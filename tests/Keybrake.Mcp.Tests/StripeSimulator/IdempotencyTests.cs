@@ -89,6 +89,6 @@ public sealed class IdempotencyTests
 
         Assert.Equal(first.Id, replay.Id);
         Assert.Equal(System.Net.HttpStatusCode.Conflict, e.HttpStatusCode);
-        Assert.Equal("idempotency_error", e.StripeError.Type);
+        Assert.Equal(("idempotency_error", "idempotency_key_in_use"), (e.StripeError.Type, e.StripeError.Code));
     }
 }
