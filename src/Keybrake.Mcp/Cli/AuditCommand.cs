@@ -13,7 +13,11 @@ public static class AuditCommand
     {
         var agent = new Option<string?>("--agent") { Description = "Only this agent's calls." };
         var since = new Option<string?>("--since") { Description = "Only calls in the last DURATION, e.g. 30m, 24h, 7d." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line (DESIGN.md 3.4 fields)." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "One JSON object per line: id, time, agent, role, tool, outcome, code, message, amount, currency, object, " +
+                          "stripe_request_id, idempotency_key, duration_ms, arguments (arguments_sha256 when cut), recurring_delta, hash.",
+        };
         var limit = new Option<int?>("--limit") { Description = "At most this many of the newest records." };
         var tool = new Option<string?>("--tool") { Description = "Only calls of this tool." };
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: allowed, denied, failed or unknown." };
@@ -47,6 +51,11 @@ public static class AuditCommand
         {
             var cli = context(parse);
             var ledger = await cli.OpenLedgerAsync(ct);
+            if (parse.GetValue(agent) is { } named)
+            {
+                await cli.WarnIfAgentIsElsewhereAsync(ledger, named, ct);
+            }
+
             var from = DurationText.TryParse(parse.GetValue(since)) is { } window ? DateTimeOffset.UtcNow - window : (DateTimeOffset?)null;
             var to = DurationText.TryParse(parse.GetValue(until)) is { } ago ? DateTimeOffset.UtcNow - ago : (DateTimeOffset?)null;
             var records = await ledger.ReadAuditAsync(

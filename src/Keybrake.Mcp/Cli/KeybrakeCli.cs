@@ -8,19 +8,60 @@ public static class KeybrakeCli
     /// <param name="terminal">Stdin when it is a terminal, for commands that ask (init); null answers with defaults.</param>
     public static async Task<int> RunAsync(string[] args, Func<string, string?> env, TextWriter output, TextWriter error, CancellationToken ct = default, TextReader? terminal = null)
     {
-        var manifests = new Option<string?>("--manifests") { Description = "Manifest folder (env KEYBRAKE_MANIFESTS, default ./tool-manifests).", Recursive = true };
+        if (env("KEYBRAKE_LOG_LEVEL") is { Length: > 0 } level && LogLevels.Parse(level) is null)
+        {
+            error.WriteLine($"KEYBRAKE_LOG_LEVEL: '{level}' is not one of {LogLevels.Names}");
+            return ExitCodes.BadUsage;
+        }
+
+        var manifests = new Option<string?>("--manifests")
+        {
+            Description = "Manifest folder (env KEYBRAKE_MANIFESTS; default ./tool-manifests if it exists, else $XDG_CONFIG_HOME/keybrake/tool-manifests).",
+            Recursive = true,
+        };
         var db = new Option<string?>("--db") { Description = "Ledger database (env KEYBRAKE_DB, default $XDG_DATA_HOME/keybrake/keybrake.db).", Recursive = true };
-        CliContext Context(ParseResult parse) => new(
-            output,
-            error,
-            env,
-            parse.GetValue(manifests) ?? env("KEYBRAKE_MANIFESTS") ?? Path.Combine(".", "tool-manifests"),
-            parse.GetValue(db) ?? env("KEYBRAKE_DB") ?? CliContext.DefaultDatabasePath(env));
+        var sandbox = new Option<bool>("--sandbox")
+        {
+            Description = "The sandbox: its own ledger (keybrake-sandbox.db beside the real one, unless --db) and, for serve, a simulated Stripe account.",
+            Recursive = true,
+        };
+        var logLevel = new Option<string?>("--log-level")
+        {
+            Description = "What servers write to stderr (env KEYBRAKE_LOG_LEVEL): trace, debug, information, warning (default), error, critical, none.",
+            Recursive = true,
+        };
+        logLevel.Validators.Add(result =>
+        {
+            if (result.GetValue(logLevel) is { } text && LogLevels.Parse(text) is null)
+            {
+                result.AddError($"--log-level: '{text}' is not one of {LogLevels.Names}");
+            }
+        });
+
+        CliContext Context(ParseResult parse)
+        {
+            var (manifestsDirectory, tried) = (parse.GetValue(manifests) ?? env("KEYBRAKE_MANIFESTS")) is { Length: > 0 } folder
+                ? (folder, (IReadOnlyList<string>)[])
+                : DefaultManifests(env);
+            var realLedger = env("KEYBRAKE_DB") is { Length: > 0 } fromEnv ? fromEnv : CliContext.DefaultDatabasePath(env);
+            var inSandbox = parse.GetValue(sandbox);
+            var sandboxLedger = CliContext.SandboxDatabasePath(realLedger);
+            var given = parse.GetValue(db);
+            return new CliContext(output, error, env, manifestsDirectory, given ?? (inSandbox ? sandboxLedger : realLedger))
+            {
+                Sandbox = inSandbox,
+                OtherDatabasePath = given is null ? (inSandbox ? realLedger : sandboxLedger) : null,
+                ManifestsTried = tried,
+                LogLevel = LogLevels.Parse(parse.GetValue(logLevel) ?? env("KEYBRAKE_LOG_LEVEL")) ?? Microsoft.Extensions.Logging.LogLevel.Warning,
+            };
+        }
 
         var root = new RootCommand("Keybrake MCP: governed Stripe tools for LLM agents (budgets, allowlists, audit, instant revoke).")
         {
             manifests,
             db,
+            sandbox,
+            logLevel,
             ServeCommand.Create(Context),
             RevokeCommand.Revoke(Context),
             RevokeCommand.Reinstate(Context),
@@ -49,5 +90,13 @@ public static class KeybrakeCli
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct);
+    }
+
+    // Clients start servers from any folder: ./tool-manifests when there is one, else the user's config folder.
+    private static (string Directory, IReadOnlyList<string> Tried) DefaultManifests(Func<string, string?> env)
+    {
+        var local = Path.Combine(".", "tool-manifests");
+        var config = CliContext.ConfigManifestsDirectory(env);
+        return (Directory.Exists(local) ? local : config, [local, config]);
     }
 }

@@ -69,20 +69,25 @@ public static class RevokeCommand
             }
 
             var ledger = await cli.OpenLedgerAsync(ct);
+            if (parse.GetValue(agent) is { } named)
+            {
+                await cli.WarnIfAgentIsElsewhereAsync(ledger, named, ct);
+            }
+
             if (revoke)
             {
                 await ledger.RevokeAsync(scope, parse.GetValue(reason), ct);
-                cli.Out.WriteLine($"revoked {what}: their next call is refused");
+                cli.Out.WriteLine($"revoked {what} in {cli.LedgerName}: their next call through it is refused");
                 return ExitCodes.Success;
             }
 
             if (!await ledger.ReinstateAsync(scope, ct))
             {
-                cli.Error.WriteLine($"reinstate: {what} was not revoked");
+                cli.Error.WriteLine($"reinstate: {what} was not revoked in {cli.LedgerName}");
                 return ExitCodes.CheckFailed;
             }
 
-            cli.Out.WriteLine($"reinstated {what}");
+            cli.Out.WriteLine($"reinstated {what} in {cli.LedgerName}");
             return ExitCodes.Success;
         });
         return command;

@@ -32,8 +32,9 @@ public static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"With --http: where to listen (default {HttpServerSettings.DefaultUrls}; loopback unless told otherwise)." };
         var origins = new Option<string[]>("--allowed-origins") { Description = "With --http: browser origins allowed besides loopback ones.", AllowMultipleArgumentsPerToken = true };
         var hosts = new Option<string[]>("--allowed-hosts") { Description = "With --http on a non-loopback address: Host header values to accept.", AllowMultipleArgumentsPerToken = true };
-        var sandbox = new Option<bool>("--sandbox") { Description = "Use an embedded, simulated Stripe account: no key needed, a separate ledger (keybrake-sandbox.db unless --db), results marked \"sandbox\": true." };
-        var command = new Command("serve", "Serve the governed tools over MCP (stdio for one agent, or HTTP for many).") { agent, http, urls, origins, hosts, sandbox };
+        var command = new Command("serve",
+            "Serve the governed tools over MCP (stdio for one agent, or HTTP for many). With --sandbox: an embedded, simulated Stripe account " +
+            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(agent) is null) == !result.GetValue(http))
@@ -51,9 +52,14 @@ public static class ServeCommand
                 return ExitCodes.CheckFailed;
             }
 
-            await using var simulated = parse.GetValue(sandbox)
-                ? await SandboxHost.StartAsync(cli, manifests, databaseGiven: parse.GetValue<string?>("--db") is not null, ct)
-                : null;
+            // An agent that is in no manifest is refused before anything starts (the sandbox banner included).
+            if (parse.GetValue(agent) is { } named && manifests.RoleOf(named) is null)
+            {
+                cli.Error.WriteLine($"serve: agent '{named}' is not listed in any manifest in {cli.ManifestsDirectory}");
+                return ExitCodes.CheckFailed;
+            }
+
+            await using var simulated = cli.Sandbox ? await SandboxHost.StartAsync(cli, manifests, ct) : null;
             cli = simulated?.Cli ?? cli;
             using (var database = new Ledger.SqliteDatabase(cli.DatabasePath))
             {
@@ -186,13 +192,31 @@ public static class ServeCommand
             }
         }
 
+        if (served.Count == 0)
+        {
+            // Like stdio, which refuses an agent whose key is unusable: a server that could answer nothing but 'unavailable' is an error.
+            cli.Error.WriteLine("serve: no role can be served: every role's key is missing or unusable (see above); set the keys, or try --sandbox");
+            return ExitCodes.CheckFailed;
+        }
+
         if (!loopback)
         {
             logger.LogWarning("Listening on {Urls}, which is reachable from other machines; only bearer tokens stand between them and the tools", settings.Urls);
         }
 
-        await app.StartAsync(ct);
-        logger.LogInformation("Serving {Count} role(s) over Streamable HTTP at {Urls}/mcp; ledger {Db}", served.Count, string.Join(", ", app.Urls), cli.DatabasePath);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            cli.Error.WriteLine($"serve: {settings.Urls} is already in use by another process; stop it or choose another address with --urls");
+            return ExitCodes.CheckFailed;
+        }
+
+        // One line on stderr, whatever the log level: where the server listens and which ledger it writes.
+        cli.Error.WriteLine($"keybrake-mcp: serving {served.Count} role(s) ({string.Join(", ", served.Select(r => r.Role))}) over Streamable HTTP at " +
+                            $"{string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}; ledger {cli.LedgerName}");
         var probe = StartupChecksAsync(app.Services, logger, served, Task.CompletedTask, ct);
         await app.WaitForShutdownAsync(ct);
         await probe;
@@ -202,7 +226,9 @@ public static class ServeCommand
     private static void ConfigureLogging(ILoggingBuilder logging, CliContext cli)
     {
         logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        logging.SetMinimumLevel(cli.Environment("KEYBRAKE_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information);
+        // Warnings and errors only by default: nothing per call (the audit log is the record), so a client that pipes
+        // stderr and never reads it cannot block the server once the pipe fills.
+        logging.SetMinimumLevel(cli.LogLevel);
         // Request logs of the web stack would repeat every call; the audit log is the record.
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
     }

@@ -37,6 +37,11 @@ public static class SpendCommand
             }
 
             var ledger = await cli.OpenLedgerAsync(ct);
+            if (only is not null)
+            {
+                await cli.WarnIfAgentIsElsewhereAsync(ledger, only, ct);
+            }
+
             var usage = new List<BudgetUsage>();
             foreach (var role in roles)
             {

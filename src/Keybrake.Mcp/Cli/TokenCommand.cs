@@ -27,9 +27,11 @@ public static class TokenCommand
                 return ExitCodes.CheckFailed;
             }
 
-            var (token, info) = await (await TokensAsync(cli, ct)).IssueAsync(name, ct);
+            var database = await cli.OpenDatabaseAsync(ct);
+            var (token, info) = await new AgentTokens(database, TimeProvider.System).IssueAsync(name, ct);
             cli.Out.WriteLine(token);
-            cli.Error.WriteLine($"token {info.Id} for agent '{name}': shown once, stored only as a hash. Revoke with 'keybrake-mcp token revoke {info.Id}'.");
+            cli.Error.WriteLine($"token {info.Id} for agent '{name}' in {cli.LedgerName}: shown once, stored only as a hash. " +
+                                $"It works with servers on this ledger{(cli.Sandbox ? " (serve --sandbox --http)" : "")}. Revoke with 'keybrake-mcp token revoke {info.Id}{(cli.Sandbox ? " --sandbox" : "")}'.");
             return ExitCodes.Success;
         });
 

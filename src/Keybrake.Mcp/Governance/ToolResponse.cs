@@ -16,8 +16,11 @@ public sealed record ToolResponse(bool IsError, JsonObject Structured)
         return new ToolResponse(true, new JsonObject { ["error"] = error });
     }
 
-    /// <summary>The message as plain text for the content block (the error message, or the JSON).</summary>
-    public string Text => IsError && Structured["error"]?["message"] is { } message
-        ? message.GetValue<string>()
+    /// <summary>
+    /// The plain text for the content block: the JSON, or for a refusal its code and message
+    /// (<c>budget_exceeded: refund of ...</c>), since clients that show the model text only drop <c>structuredContent</c>.
+    /// </summary>
+    public string Text => IsError && Structured["error"] is { } error && error["message"] is { } message
+        ? $"{error["code"]?.GetValue<string>()}: {message.GetValue<string>()}"
         : Structured.ToJsonString();
 }

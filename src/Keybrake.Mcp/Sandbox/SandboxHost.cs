@@ -12,9 +12,6 @@ namespace Keybrake.Mcp.Sandbox;
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
-    /// <summary>The sandbox ledger's file name, next to the real ledger unless <c>--db</c> names one.</summary>
-    public const string DatabaseFileName = "keybrake-sandbox.db";
-
     private readonly Simulator _simulator;
 
     private SandboxHost(Simulator simulator, CliContext cli, SandboxSummary seeded)
@@ -31,8 +28,8 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public Uri ApiBase => _simulator.BaseUrl;
 
-    /// <param name="databaseGiven">True when <c>--db</c> named the ledger: then it is used as given.</param>
-    public static async Task<SandboxHost> StartAsync(CliContext cli, ManifestSet manifests, bool databaseGiven, CancellationToken ct)
+    /// <param name="cli">The command's context, whose ledger is already the sandbox's (<see cref="CliContext.Sandbox"/>).</param>
+    public static async Task<SandboxHost> StartAsync(CliContext cli, ManifestSet manifests, CancellationToken ct)
     {
         var simulator = await Simulator.StartAsync(ct);
         var seeded = SandboxSeed.Seed(simulator.Account, manifests);
@@ -55,12 +52,10 @@ public sealed class SandboxHost : IAsyncDisposable
             cli.Error.WriteLine($"SANDBOX: {StripeConnection.ApiBaseVariable} is set and is IGNORED: calls go to the embedded simulator.");
         }
 
-        var database = databaseGiven ? cli.DatabasePath : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cli.DatabasePath)) ?? ".", DatabaseFileName);
         var environment = cli.Environment;
         var sandbox = new SandboxHost(simulator, cli with
         {
             Environment = name => overrides.TryGetValue(name, out var value) ? value : environment(name),
-            DatabasePath = database,
         }, seeded);
         sandbox.WriteBanner(cli.Error);
         return sandbox;

@@ -34,7 +34,8 @@ public sealed class AuditChainCliTests
         var (code, output, error) = await RunAsync("audit", "verify", "--db", f.Database.Path);
         Assert.Equal(1, code);
         Assert.Empty(output);
-        Assert.Equal($"broken at event seq 2 (call {callId}): audit record 1 differs from its latest event in amount", error.Trim());
+        Assert.Equal([$"ledger: {f.Database.Path}", $"broken at event seq 2 (call {callId}): audit record 1 differs from its latest event in amount"],
+            error.Trim().Split('\n'));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class StdioProcessTests
         System.Text.Json.JsonSerializer.SerializeToElement(anonymous).EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value);
 
     [Fact]
-    public async Task Spawned_server_lists_tools_refunds_and_logs_only_to_stderr()
+    public async Task Spawned_server_lists_tools_refunds_and_is_silent_on_stderr_by_default()
     {
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
@@ -20,13 +20,32 @@ public sealed class StdioProcessTests
         Assert.Equal("keybrake-mcp", server.Client.ServerInfo!.Name);
         var tools = (await server.Client.ListToolsAsync()).Select(t => t.Name).Order().ToList();
         Assert.Equal(["get_charge", "get_customer", "get_payment_intent", "issue_refund"], tools);
-        var result = await server.Client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 700 }));
-        result.AssertSuccess();
-        Assert.Equal(700, (long)Assert.Single(world.Stripe.Account.GetRefunds())["amount"]!);
+        for (var i = 0; i < 20; i++)
+        {
+            (await server.Client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 100 + i }))).AssertSuccess();
+        }
 
-        // Everything on stdout was protocol (the client would have failed otherwise); logs went to stderr, without the key.
+        Assert.Equal(20, world.Stripe.Account.GetRefunds().Count);
+        (await server.Client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 99999 }))).ErrorCode();
+
+        // Everything on stdout was protocol (the client would have failed otherwise), and nothing per call on stderr:
+        // warnings and errors only (a client that pipes stderr and never reads it must not block the server).
+        await server.DisposeAsync();
+        Assert.Equal("", server.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Log_level_information_shows_the_start_and_the_calls_on_stderr_without_the_key()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
+        await using var server = await BuiltTool.ServeAsync("refund-bot", world.Environment(), "--log-level", "information");
+
+        (await server.Client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 99999 }))).ErrorCode();
+
         await server.DisposeAsync();
         Assert.Contains("Serving agent refund-bot", server.Stderr);
+        Assert.Contains("Refused issue_refund for refund-bot", server.Stderr);
         Assert.DoesNotContain(StripeWorld.RefundKey, server.Stderr);
     }
 
