@@ -25,9 +25,9 @@ public static class InitCommand
         {
             var cli = context(parse);
             var template = parse.GetValue(kind)!;
+            var roleName = parse.GetValue(role) ?? Ask(cli, terminal, "Role name", template);
             var agentName = parse.GetValue(agent) ?? Ask(cli, terminal, "Agent name", ManifestTemplates.DefaultAgent(template));
             var modeText = parse.GetValue(mode) ?? Ask(cli, terminal, "Stripe mode (test|live)", "test");
-            var roleName = parse.GetValue(role) ?? template;
             if (!ManifestPatterns.RoleRegex().IsMatch(roleName) || !ManifestPatterns.AgentRegex().IsMatch(agentName) || modeText is not ("test" or "live"))
             {
                 cli.Error.WriteLine($"init: role names match {ManifestPatterns.Role}, agent names {ManifestPatterns.Agent}, and the mode is test or live");

@@ -86,11 +86,12 @@ public sealed class InitCommandTests
     public async Task On_a_terminal_missing_answers_are_asked_and_empty_answers_take_the_default()
     {
         using var dir = new TempDirectory();
-        var (code, output, error) = await RunAsync(new StringReader("ops-refunder\n\n"), "init", "support-refunds", "--manifests", dir.Path);
+        var (code, output, error) = await RunAsync(new StringReader("refunds-eu\nops-refunder\n\n"), "init", "support-refunds", "--manifests", dir.Path);
         Assert.True(code == 0, error);
+        Assert.Contains("Role name [support-refunds]:", output);
         Assert.Contains("Agent name [refund-bot]:", output);
         Assert.Contains("Stripe mode (test|live) [test]:", output);
-        var role = ManifestLoader.LoadDirectory(dir.Path).Set!.Roles["support-refunds"];
+        var role = ManifestLoader.LoadDirectory(dir.Path).Set!.Roles["refunds-eu"];
         Assert.Equal(("ops-refunder", StripeMode.Test), (role.Agents.Single(), role.Stripe.Mode));
     }
 
@@ -102,5 +103,38 @@ public sealed class InitCommandTests
         Assert.Equal(2, (await RunAsync(null, "init", "support-refunds", "--role", "../escape", "--manifests", dir.Path)).Code);
         Assert.Equal(2, (await RunAsync(null, "init", "support-refunds", "--mode", "prod", "--manifests", dir.Path)).Code);
         Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    [Trait("Category", "Process")]
+    public async Task Without_a_local_folder_init_writes_to_the_config_folder_and_servers_find_it_from_anywhere()
+    {
+        using var home = new TempDirectory();
+        using var elsewhere = new TempDirectory();
+        var env = new Dictionary<string, string?> { ["HOME"] = home.Path, ["XDG_CONFIG_HOME"] = "", ["KEYBRAKE_MANIFESTS"] = "" };
+
+        var (code, output, error) = await BuiltTool.RunInAsync(elsewhere.Path, env, "init", "support-refunds");
+
+        Assert.True(code == 0, error);
+        var config = Path.Combine(home.Path, ".config", "keybrake", "tool-manifests");
+        Assert.True(File.Exists(Path.Combine(config, "support-refunds.json")), output);
+        Assert.Contains(Path.Combine(config, "support-refunds.json"), output);
+        Assert.False(Directory.Exists(Path.Combine(elsewhere.Path, "tool-manifests")));
+        Assert.Equal(0, (await BuiltTool.RunInAsync(elsewhere.Path, env, "validate")).ExitCode);
+    }
+
+    [Fact]
+    [Trait("Category", "Process")]
+    public async Task With_no_manifests_anywhere_the_error_names_every_folder_tried()
+    {
+        using var home = new TempDirectory();
+        using var elsewhere = new TempDirectory();
+        var env = new Dictionary<string, string?> { ["HOME"] = home.Path, ["XDG_CONFIG_HOME"] = "", ["KEYBRAKE_MANIFESTS"] = "" };
+
+        var (code, _, error) = await BuiltTool.RunInAsync(elsewhere.Path, env, "serve", "--agent", "refund-bot");
+
+        Assert.Equal(1, code);
+        Assert.Contains("looked in ./tool-manifests and " + Path.Combine(home.Path, ".config", "keybrake", "tool-manifests"), error);
+        Assert.Contains("keybrake-mcp init", error);
     }
 }

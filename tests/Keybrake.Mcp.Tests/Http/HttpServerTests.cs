@@ -112,18 +112,34 @@ public sealed class HttpServerTests
     }
 
     [Fact]
-    public async Task Revoking_the_agent_cuts_off_an_open_session_on_the_next_call()
+    public async Task A_revoked_agent_is_refused_at_the_door_on_every_request_whatever_token_it_holds()
     {
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
         await using var server = await HttpHarness.StartAsync(world);
-        await using var client = await server.ConnectAsync(await server.IssueTokenAsync("refund-bot"), "2025-11-25");
+        var token = await server.IssueTokenAsync("refund-bot");
+        await using var client = await server.ConnectAsync(token, "2025-11-25");
         (await client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 100 }))).AssertSuccess();
 
         Assert.Equal(0, await KeybrakeCli.RunAsync(["revoke", "refund-bot", "--reason", "drill"], n => world.Env(n), new StringWriter(), new StringWriter()));
-        var refused = await client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 200 }));
-        Assert.Equal("revoked", refused.ErrorCode());
+
+        // The open session's next call, a new session's initialize, and a second token issued after the revoke: all 403.
+        await Assert.ThrowsAnyAsync<Exception>(async () => await client.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 200 })));
+        using var http = new HttpClient();
+        foreach (var credential in new[] { token, await server.IssueTokenAsync("refund-bot") })
+        {
+            using var refused = await http.SendAsync(RawPost(server.Endpoint, credential));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.Contains("\"code\":\"revoked\"", body);
+            Assert.Contains("drill", body);
+            Assert.DoesNotContain(credential, body);
+        }
+
         Assert.Single(world.Stripe.Account.GetRefunds());
+        Assert.Equal(0, await KeybrakeCli.RunAsync(["reinstate", "refund-bot"], n => world.Env(n), new StringWriter(), new StringWriter()));
+        using var back = await http.SendAsync(RawPost(server.Endpoint, token));
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
     }
 
     [Fact]

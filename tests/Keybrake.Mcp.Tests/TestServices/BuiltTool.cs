@@ -81,9 +81,18 @@ public sealed class BuiltTool : IAsyncDisposable
     }
 
     /// <summary>Runs a CLI command of the built tool to completion.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunInAsync(null, environment, args);
+
+    /// <summary>Runs a CLI command of the built tool to completion in <paramref name="workingDirectory"/> (as a client starts it from anywhere).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(string? workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = StartInfo(args);
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
 

@@ -41,6 +41,7 @@ public static class KeybrakeHttpServer
         builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
         builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
+        builder.Services.AddSingleton<AgentDoor>();
         builder.Services.Configure<HostFilteringOptions>(o =>
         {
             o.AllowedHosts = [.. settings.AllowedHosts];
@@ -89,6 +90,8 @@ public static class KeybrakeHttpServer
         var origins = app.Services.GetRequiredService<OriginPolicy>();
         app.Use((context, next) => origins.InvokeAsync(context, next));
         app.UseAuthentication();
+        var door = app.Services.GetRequiredService<AgentDoor>();
+        app.Use((context, next) => door.InvokeAsync(context, next));
         app.UseAuthorization();
         app.MapMcp("/mcp").RequireAuthorization();
         return app;
