@@ -4,45 +4,89 @@ using Keybrake.StripeSimulator.State;
 
 namespace Keybrake.StripeSimulator;
 
-/// <summary>The simulated Stripe account: thread-safe in-memory state with seeding and read-back helpers.</summary>
+/// <summary>
+/// The simulated Stripe account: thread-safe state with seeding and read-back helpers, in memory, or in a file shared by
+/// every process that opens it (<see cref="SimulatorOptions.StatePath"/>).
+/// </summary>
 public sealed class SimulatedAccount
 {
     private readonly TimeProvider _time;
+    private readonly StateFile? _file;
+    private int _depth;
 
-    internal SimulatedAccount(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
+    internal SimulatedAccount(TimeProvider? time = null, StateFile? file = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _file = file;
+    }
 
     internal ObjectStore Store { get; } = new();
 
     internal long Now() => _time.GetUtcNow().ToUnixTimeSeconds();
 
-    public string AddCustomer(string? id = null, string? email = null, string? name = null)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the account atomically: under its lock and, for an account kept in a file, in one
+    /// transaction of that file on the objects as every process last left them. Nested calls join the outer one.
+    /// </summary>
+    internal T Run<T>(Func<T> action)
     {
         lock (Store.Gate)
+        {
+            if (_file is null || _depth > 0)
+            {
+                return action();
+            }
+
+            _depth++;
+            try
+            {
+                return _file.Transact(Store, action);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+    }
+
+    /// <summary>Runs several changes as one (seeding a whole account, say): one transaction of its file.</summary>
+    public void Batch(Action changes) => Run(() =>
+    {
+        changes();
+        return true;
+    });
+
+    /// <summary>Whether an object with this id exists (any kind).</summary>
+    public bool Exists(string id) => Run(() => Store.FindAny(id) is not null);
+
+    public string AddCustomer(string? id = null, string? email = null, string? name = null)
+    {
+        return Run(() =>
         {
             var customer = CustomerJson.Create(id ?? StripeIds.New("cus", 14), email, name, Now());
             Store.Add(customer);
             return (string)customer["id"]!;
-        }
+        });
     }
 
     /// <summary>A confirmed card payment: succeeded with a captured charge, or requires_capture with an authorised one.</summary>
     public string AddPaymentIntent(string customer, long amount, string currency, bool manualCapture = false, string? id = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(amount, 1);
-        lock (Store.Gate)
+        return Run(() =>
         {
             RequireCustomer(customer);
             var intent = PaymentIntentJson.Create(id ?? StripeIds.New("pi"), amount, currency.ToLowerInvariant(), customer, manualCapture, null, Now());
             Store.Add(intent);
             PaymentFlows.Confirm(Store, intent, Now());
             return (string)intent["id"]!;
-        }
+        });
     }
 
     /// <summary>A price with its own product; <paramref name="interval"/> null makes a one-time price.</summary>
     public string AddPrice(long unitAmount, string currency, string? interval = "month", string? id = null, string? nickname = null, string? product = null)
     {
-        lock (Store.Gate)
+        return Run(() =>
         {
             var now = Now();
             if (product is null || Store.Find("product", product) is null)
@@ -54,13 +98,13 @@ public sealed class SimulatedAccount
             var price = PriceJson.Create(id ?? StripeIds.New("price"), product, unitAmount, currency.ToLowerInvariant(), interval, nickname, now);
             Store.Add(price);
             return (string)price["id"]!;
-        }
+        });
     }
 
     /// <summary>A subscription with one item, active by default (status may be e.g. "trialing", "past_due", "paused"); <paramref name="trialEnd"/> starts its trial now.</summary>
     public string AddSubscription(string customer, string price, long quantity = 1, string? id = null, string status = "active", DateTimeOffset? trialEnd = null)
     {
-        lock (Store.Gate)
+        return Run(() =>
         {
             RequireCustomer(customer);
             var priceObj = Store.Find("price", price) ?? throw new ArgumentException($"No such price: '{price}'", nameof(price));
@@ -74,12 +118,12 @@ public sealed class SimulatedAccount
             }
             Store.Add(subscription);
             return (string)subscription["id"]!;
-        }
+        });
     }
 
     public string AddInvoice(string customer, long amountDue, string currency, string status = "open", string? subscription = null, string? id = null)
     {
-        lock (Store.Gate)
+        return Run(() =>
         {
             var customerObj = RequireCustomer(customer);
             var now = Now();
@@ -87,34 +131,36 @@ public sealed class SimulatedAccount
             var invoice = InvoiceJson.Create(id ?? StripeIds.New("in"), customerObj, currency.ToLowerInvariant(), status, subscription, [line], now);
             Store.Add(invoice);
             return (string)invoice["id"]!;
-        }
+        });
     }
 
     public string AddPaymentMethod(string customer, string brand = "visa", string last4 = "4242", int expMonth = 12, int expYear = 2034)
     {
-        lock (Store.Gate)
+        return Run(() =>
         {
             RequireCustomer(customer);
             return (string)PaymentFlows.NewCard(Store, customer, Now(), brand, last4, expMonth, expYear)["id"]!;
-        }
+        });
     }
 
     /// <summary>Makes <paramref name="paymentMethod"/> the card the customer's invoices are charged to (a card ending 0341 declines).</summary>
     public void SetDefaultPaymentMethod(string customer, string paymentMethod)
     {
-        lock (Store.Gate)
+        Run(() =>
         {
             RequireCustomer(customer)["invoice_settings"]!["default_payment_method"] = paymentMethod;
-        }
+            return true;
+        });
     }
 
     /// <summary>Sets the customer's balance in minor units; negative is credit that Stripe applies to the next invoices.</summary>
     public void SetBalance(string customer, long balance)
     {
-        lock (Store.Gate)
+        Run(() =>
         {
             RequireCustomer(customer)["balance"] = balance;
-        }
+            return true;
+        });
     }
 
     /// <summary>Every refund, newest first, as JSON copies.</summary>
@@ -137,19 +183,7 @@ public sealed class SimulatedAccount
     private JsonObject RequireCustomer(string customer) =>
         Store.Find("customer", customer) ?? throw new ArgumentException($"No such customer: '{customer}'", nameof(customer));
 
-    private JsonObject? Copy(string kind, string id)
-    {
-        lock (Store.Gate)
-        {
-            return Store.Find(kind, id) is { } obj ? JsonNumbers.Detached(obj) : null;
-        }
-    }
+    private JsonObject? Copy(string kind, string id) => Run(() => Store.Find(kind, id) is { } obj ? JsonNumbers.Detached(obj) : null);
 
-    private IReadOnlyList<JsonObject> Snapshot(string kind)
-    {
-        lock (Store.Gate)
-        {
-            return [.. Store.NewestFirst(kind).Select(JsonNumbers.Detached)];
-        }
-    }
+    private IReadOnlyList<JsonObject> Snapshot(string kind) => Run<IReadOnlyList<JsonObject>>(() => [.. Store.NewestFirst(kind).Select(JsonNumbers.Detached)]);
 }

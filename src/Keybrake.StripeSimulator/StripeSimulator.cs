@@ -1,5 +1,6 @@
 using Keybrake.StripeSimulator.Endpoints;
 using Keybrake.StripeSimulator.Http;
+using Keybrake.StripeSimulator.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +49,9 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// <summary>Makes the key invalid again (later requests get 401).</summary>
     public bool RevokeKey(string apiKey) => _keys.Revoke(apiKey);
 
-    public static async Task<StripeSimulator> StartAsync(CancellationToken ct = default)
+    public static Task<StripeSimulator> StartAsync(CancellationToken ct = default) => StartAsync(new SimulatorOptions(), ct);
+
+    public static async Task<StripeSimulator> StartAsync(SimulatorOptions options, CancellationToken ct = default)
     {
         // No reload on change: its file watcher would watch the working folder recursively.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -63,16 +66,17 @@ public sealed class StripeSimulator : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         var app = builder.Build();
 
-        var account = new SimulatedAccount();
+        var file = options.StatePath is { } path ? new StateFile(path) : null;
+        var account = new SimulatedAccount(file: file);
         var faults = new FaultPlan();
         var keys = new ApiKeyRegistry();
         StripeSimulator? simulator = null;
-        var pipeline = new RequestPipeline(account, keys, faults, new IdempotencyStore(), ApiRoutes.Build(), r => simulator!.Record(r));
+        var pipeline = new RequestPipeline(account, keys, faults, new IdempotencyStore(file), ApiRoutes.Build(), r => simulator!.Record(r));
         app.Run(pipeline.HandleAsync);
         await app.StartAsync(ct).ConfigureAwait(false);
 
         var address = app.Urls.First();
-        simulator = new StripeSimulator(app, new Uri(address.TrimEnd('/') + "/"), account, faults, keys);
+        simulator = new StripeSimulator(app, new Uri(address.TrimEnd('/') + "/"), account, faults, keys) { _file = file };
         return simulator;
     }
 
@@ -84,9 +88,18 @@ public sealed class StripeSimulator : IAsyncDisposable
         }
     }
 
+    private StateFile? _file;
+
+    /// <summary>
+    /// A value kept with an account in a file (<see cref="SimulatorOptions.StatePath"/>), created once by
+    /// <paramref name="create"/>; in memory it is created anew.
+    /// </summary>
+    public string AccountValue(string key, Func<string> create) => _file?.Meta(key, create) ?? create();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _file?.Dispose();
     }
 }

@@ -22,13 +22,15 @@ public static class CliExamples
             "keybrake-mcp serve --agent refund-bot                # stdio, real Stripe (needs the role's rk_ key)",
             "keybrake-mcp serve --sandbox --agent refund-bot      # stdio, simulated Stripe account, no key",
             "keybrake-mcp serve --http --urls http://127.0.0.1:8787",
-            "keybrake-mcp serve --sandbox --http                  # every role, simulated; tokens from 'token issue --db <sandbox db>'"],
+            "keybrake-mcp serve --sandbox --http                  # every role, simulated; tokens from 'token issue AGENT --sandbox'",
+            "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr"],
         ["init"] = [
             "keybrake-mcp init support-refunds",
             "keybrake-mcp init subscriptions --agent plan-bot --role plans-eu --mode live",
             "keybrake-mcp init payment-capture --manifests ./tool-manifests --force"],
         ["revoke"] = [
             "keybrake-mcp revoke refund-bot --reason \"incident 42\"",
+            "keybrake-mcp revoke refund-bot --sandbox             # the sandbox's ledger",
             "keybrake-mcp revoke --role support-refunds",
             "keybrake-mcp revoke --all --reason \"key rotation\""],
         ["reinstate"] = ["keybrake-mcp reinstate refund-bot", "keybrake-mcp reinstate --role support-refunds", "keybrake-mcp reinstate --all"],
@@ -44,14 +46,16 @@ public static class CliExamples
         ["keys"] = ["keybrake-mcp keys plan support-refunds"],
         ["keys plan"] = ["keybrake-mcp keys plan support-refunds", "keybrake-mcp keys plan analytics-readonly --manifests ./tool-manifests"],
         ["token"] = ["keybrake-mcp token issue refund-bot", "keybrake-mcp token list", "keybrake-mcp token revoke TOKEN_ID"],
-        ["token issue"] = ["keybrake-mcp token issue refund-bot"],
+        ["token issue"] = ["keybrake-mcp token issue refund-bot", "keybrake-mcp token issue refund-bot --sandbox   # for serve --sandbox --http"],
         ["token list"] = ["keybrake-mcp token list", "keybrake-mcp token list --json"],
         ["token revoke"] = ["keybrake-mcp token revoke TOKEN_ID"],
-        ["reconcile"] = ["keybrake-mcp reconcile", "keybrake-mcp reconcile --older-than 10m --json"],
+        ["reconcile"] = ["keybrake-mcp reconcile", "keybrake-mcp reconcile --older-than 0s   # also calls that may still be in flight", "keybrake-mcp reconcile --sandbox --json"],
         ["approvals"] = ["keybrake-mcp approvals list", "keybrake-mcp approvals approve ID", "keybrake-mcp approvals deny ID --reason \"not this one\""],
         ["approvals list"] = ["keybrake-mcp approvals list", "keybrake-mcp approvals list --json"],
         ["approvals approve"] = ["keybrake-mcp approvals approve apr_0123456789abcdef"],
         ["approvals deny"] = ["keybrake-mcp approvals deny ID --reason \"not this one\""],
+        ["sandbox"] = ["keybrake-mcp sandbox reset"],
+        ["sandbox reset"] = ["keybrake-mcp sandbox reset", "keybrake-mcp sandbox reset --db ./demo-sandbox.db"],
     };
 
     /// <summary>Adds the section to the help of <paramref name="root"/> and every command under it.</summary>

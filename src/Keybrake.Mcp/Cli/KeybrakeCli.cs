@@ -74,6 +74,7 @@ public static class KeybrakeCli
             ApprovalsCommand.Create(Context),
             AgentsCommand.Create(Context),
             InitCommand.Create(Context, terminal),
+            SandboxCommand.Create(Context),
         };
         CliExamples.AddTo(root);
 

@@ -30,7 +30,9 @@ public static class ProtocolGuard
                     context.Services?.GetService<ILoggerFactory>()?.CreateLogger(typeof(ProtocolGuard))
                         .LogWarning("Dropped a message without an id: {Message}", TooLargeMessage(notification.Params?["bytes"]?.GetValue<long>()));
                     return;
-                case JsonRpcRequest { Method: not (RequestMethods.Initialize or RequestMethods.Ping) } early when context.Server.NegotiatedProtocolVersion is null:
+                // 2026-07-28 has no handshake: its requests (server/discover first) declare the version in their own _meta.
+                case JsonRpcRequest { Method: not (RequestMethods.Initialize or RequestMethods.Ping) } early
+                    when context.Server.NegotiatedProtocolVersion is null && early.Context?.ProtocolVersion is null:
                     // Nothing is executed for a client that skipped the handshake, least of all a tools/call that moves money.
                     throw new McpProtocolException(
                         $"'{early.Method}' before 'initialize': send initialize (and notifications/initialized) first, " +

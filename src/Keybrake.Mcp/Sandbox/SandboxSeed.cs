@@ -16,6 +16,8 @@ public sealed record SandboxSummary(
 /// <summary>
 /// Seeds the simulated account of <c>serve --sandbox</c> so every shipped role has something to act on: the customers
 /// the manifests scope to (with their exact ids), payments, authorisations, the allowed prices, subscriptions and invoices.
+/// The account outlives the process, so seeding adds only what it lacks: a customer a manifest names later gets its
+/// records then, and nothing an agent changed is seeded over.
 /// </summary>
 public static class SandboxSeed
 {
@@ -39,6 +41,13 @@ public static class SandboxSeed
 
     public static SandboxSummary Seed(SimulatedAccount account, ManifestSet manifests)
     {
+        SandboxSummary? summary = null;
+        account.Batch(() => summary = SeedMissing(account, manifests));
+        return summary!;
+    }
+
+    private static SandboxSummary SeedMissing(SimulatedAccount account, ManifestSet manifests)
+    {
         var customers = Demo.ToList();
         foreach (var id in manifests.Roles.Values.SelectMany(r => r.Customers ?? []).Distinct().Order(StringComparer.OrdinalIgnoreCase))
         {
@@ -51,9 +60,17 @@ public static class SandboxSeed
         var prices = SeedPrices(account, manifests);
         var pastDue = manifests.Roles.Values.Where(r => r.Tools.ContainsKey("pay_invoice")).SelectMany(r => r.Customers ?? []).ToHashSet();
         var seeded = new Seeded();
-        for (var i = 0; i < customers.Count; i++)
+        // Numbered in seeding order: customers already in the account keep theirs, new ones continue after them.
+        var next = customers.Count(c => account.Exists(c.Id)) + 1;
+        foreach (var (id, name) in customers)
         {
-            SeedCustomer(account, customers[i].Id, customers[i].Name, i + 1, prices, pastDue.Contains(customers[i].Id), seeded);
+            if (account.Exists(id))
+            {
+                seeded.Customers.Add(id);
+                continue;
+            }
+
+            SeedCustomer(account, id, name, next++, prices, pastDue.Contains(id), seeded);
         }
 
         return new SandboxSummary(seeded.Customers, seeded.Paid, seeded.Uncaptured, prices, seeded.Subscriptions, seeded.Open, seeded.Drafts);
@@ -64,14 +81,14 @@ public static class SandboxSeed
         var prices = new List<string>();
         foreach (var (id, amount, nickname) in KnownPrices)
         {
-            prices.Add(account.AddPrice(amount, "usd", id: id, nickname: $"{Label} {nickname}", product: $"prod_Sandbox{nickname.Split(' ')[0]}"));
+            prices.Add(account.Exists(id) ? id : account.AddPrice(amount, "usd", id: id, nickname: $"{Label} {nickname}", product: $"prod_Sandbox{nickname.Split(' ')[0]}"));
         }
 
         // Prices an operator's own manifests allow must exist too, or the plan tools have nothing to switch to.
         var granted = manifests.Roles.Values.SelectMany(r => r.Tools.Values).SelectMany(g => g.Prices ?? []).Distinct().Order(StringComparer.Ordinal);
         foreach (var id in granted.Where(p => !prices.Contains(p)))
         {
-            prices.Add(account.AddPrice(1500, "usd", id: id, nickname: $"{Label} {id}"));
+            prices.Add(account.Exists(id) ? id : account.AddPrice(1500, "usd", id: id, nickname: $"{Label} {id}"));
         }
 
         return prices;

@@ -3,9 +3,15 @@ using System.Text;
 
 namespace Keybrake.StripeSimulator.Http;
 
-/// <summary>Stripe's idempotency layer: saved responses per (key owner, Idempotency-Key), with in-flight locking.</summary>
-internal sealed class IdempotencyStore
+/// <summary>
+/// Stripe's idempotency layer: saved responses per (key owner, Idempotency-Key), with in-flight locking; in memory, or in
+/// the account's file, so that every process sharing the account shares its keys.
+/// </summary>
+internal sealed class IdempotencyStore(State.StateFile? file = null, TimeProvider? time = null)
 {
+    // A claim whose request never finished (its process died) stops holding the key after this long.
+    private const long AbandonedAfterMs = 60_000;
+
     private readonly Dictionary<(string Owner, string Key), Entry> _entries = [];
     private readonly Lock _gate = new();
 
@@ -23,6 +29,16 @@ internal sealed class IdempotencyStore
 
     public (Claim Claim, Saved? Saved) Begin(string apiKey, string key, string fingerprint)
     {
+        if (file is not null)
+        {
+            var (claimed, storedFingerprint, status, body, requestId) =
+                file.ClaimKey(Owner(apiKey), key, fingerprint, (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds(), AbandonedAfterMs);
+            return claimed ? (Claim.Run, null)
+                : storedFingerprint != fingerprint ? (Claim.Mismatch, null)
+                : status is null ? (Claim.InFlight, null)
+                : (Claim.Replay, new Saved(status.Value, body!, requestId!));
+        }
+
         var slot = (Owner(apiKey), key);
         lock (_gate)
         {
@@ -42,6 +58,12 @@ internal sealed class IdempotencyStore
     /// <summary>Saves the response, or forgets the key when Stripe would not have saved it.</summary>
     public void Complete(string apiKey, string key, Saved? result)
     {
+        if (file is not null)
+        {
+            file.CompleteKey(Owner(apiKey), key, result?.Status, result?.Body, result?.OriginalRequestId);
+            return;
+        }
+
         var slot = (Owner(apiKey), key);
         lock (_gate)
         {

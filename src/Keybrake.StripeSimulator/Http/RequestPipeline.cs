@@ -130,13 +130,17 @@ internal sealed class RequestPipeline(
         return Execute(route, id, method, path, form, requestId);
     }
 
+    /// <remarks>
+    /// The handler runs as one change of the account; a refusal is thrown out of it, so an account kept in a file saves
+    /// nothing of a refused request (handlers check before they change, but a simulator bug may not).
+    /// </remarks>
     private Outcome Execute(Route route, string? id, string method, string path, FormParams form, string requestId)
     {
-        var store = account.Store;
-        lock (store.Gate)
+        try
         {
-            try
+            return account.Run(() =>
             {
+                var store = account.Store;
                 var result = route.Handler(new ApiRequest(method, path, id, form, store, account));
                 var expand = form.List("expand");
                 if (expand.Count > 0)
@@ -145,16 +149,16 @@ internal sealed class RequestPipeline(
                 }
                 // Serialised under the lock so later changes cannot leak into this response.
                 return new Outcome(result.Status, result.Body.ToJsonString());
-            }
-            catch (StripeApiException e)
-            {
-                return new Outcome(e.Status, ErrorBody.From(e, requestId).ToJsonString());
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A simulator bug must still look like Stripe's 500, not an empty body the SDK cannot parse.
-                return new Outcome(500, ErrorBody.Build("api_error", "Simulator internal error: " + e.Message, null, null, requestId).ToJsonString());
-            }
+            });
+        }
+        catch (StripeApiException e)
+        {
+            return new Outcome(e.Status, ErrorBody.From(e, requestId).ToJsonString());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A simulator bug must still look like Stripe's 500, not an empty body the SDK cannot parse.
+            return new Outcome(500, ErrorBody.Build("api_error", "Simulator internal error: " + e.Message, null, null, requestId).ToJsonString());
         }
     }
 

@@ -25,6 +25,16 @@ internal sealed class ObjectStore
         list.Add(obj);
     }
 
+    /// <summary>Forgets every object (before loading the account from its file again).</summary>
+    public void Clear()
+    {
+        _byId.Clear();
+        _byKind.Clear();
+    }
+
+    /// <summary>Every object, each kind in the order its objects were added.</summary>
+    public IEnumerable<JsonObject> All() => _byKind.Values.SelectMany(list => list);
+
     public void Remove(JsonObject obj)
     {
         _byId.Remove((string)obj["id"]!);

@@ -45,6 +45,25 @@ public sealed class HostileStdioTests
     }
 
     [Fact]
+    public async Task A_2026_07_28_client_without_a_handshake_is_served_from_its_first_request()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        await using var server = RawStdioServer.Start("refund-bot", world.Environment());
+        var meta = new JsonObject
+        {
+            ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
+            ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
+        };
+
+        var discover = await server.RequestAsync(1, "server/discover", new JsonObject { ["_meta"] = meta.DeepClone() });
+        var list = await server.RequestAsync(2, "tools/list", new JsonObject { ["_meta"] = meta.DeepClone() });
+
+        Assert.Null(discover["error"]);
+        Assert.Contains("2026-07-28", discover["result"]!.ToJsonString());
+        Assert.Contains("issue_refund", list["result"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task A_message_over_one_mebibyte_is_refused_by_id_and_the_server_keeps_serving()
     {
         await using var world = await StripeWorld.StartAsync();
