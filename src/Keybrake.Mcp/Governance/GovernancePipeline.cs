@@ -85,14 +85,15 @@ public sealed class GovernancePipeline(
 
         // 2. Validate against the very schema the agent was shown. A shadow grant publishes Stripe's unconstrained
         // schema and only records what its own constraints would have refused.
-        var problems = ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments);
+        var problems = ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant.Shadow ? ToolGrant.Unconstrained : who.Grant), arguments,
+            operation.ExactlyOneOf(who.Role));
         if (problems.Count > 0)
         {
             return await DenyAsync(callId, identity, toolName, argumentsJson,
                 new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, problems)), ct, counted);
         }
 
-        if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments) is { Count: > 0 } wouldRefuse)
+        if (who.Grant.Shadow && ArgumentValidator.Validate(_schemas.For(operation, who.Role, who.Grant), arguments, operation.ExactlyOneOf(who.Role)) is { Count: > 0 } wouldRefuse)
         {
             await shadows.RecordAsync(callId, identity, toolName, argumentsJson,
                 new Denial(DenialCodes.InvalidArguments, ArgumentValidator.Summarize(toolName, wouldRefuse)), ct);
@@ -433,7 +434,7 @@ public sealed class GovernancePipeline(
         if (manifests.Current.RoleOf(agent) is { ReadsWithoutLedger: true } role
             && role.Tools.TryGetValue(toolName, out var grant)
             && tools.Find(toolName) is { Effect: ToolEffect.Read } read
-            && ArgumentValidator.Validate(_schemas.For(read, role, grant), arguments).Count == 0)
+            && ArgumentValidator.Validate(_schemas.For(read, role, grant), arguments, read.ExactlyOneOf(role)).Count == 0)
         {
             // The operator chose availability for this role's reads: scope still applies; only the audit row is missing.
             logger.LogWarning("Serving read {Tool} for {Agent} without an audit row (readsWithoutLedger)", toolName, agent);

@@ -28,6 +28,13 @@ public interface IToolOperation
     JsonObject OutputSchema();
 
     /// <summary>
+    /// Groups of arguments a call must pass exactly one of (a refund of a payment intent or of a charge). Not in the schema:
+    /// <c>oneOf</c> keeps function-calling clients from converting it to a strict schema; the validator enforces it instead,
+    /// and the description says it.
+    /// </summary>
+    IReadOnlyList<string[]> ExactlyOneOf(RoleManifest role) => [];
+
+    /// <summary>
     /// The least money (in minor units of whatever currency it turns out to be) this call moves if it goes through, known
     /// from its arguments alone; null when it may move nothing. Lets a spent budget refuse the call before any Stripe read.
     /// </summary>

@@ -89,16 +89,15 @@ public static class StripeSchemas
         ["trial_end"] = Nullable("integer", "unix seconds; set while the subscription is or was trialing"),
         ["cancel_at"] = Nullable("integer", "unix seconds at which the subscription will be canceled"),
         ["canceled_at"] = Nullable("integer", "unix seconds"),
-        ["pause_collection"] = new JsonObject
+        ["pause_collection"] = Nullable(new JsonObject
         {
-            ["type"] = new JsonArray("object", "null"),
-            ["description"] = "set while payment collection is paused",
+            ["type"] = "object",
             ["properties"] = new JsonObject
             {
                 ["behavior"] = Prop("string", "keep_as_draft, mark_uncollectible or void"),
                 ["resumes_at"] = Nullable("integer", "unix seconds"),
             },
-        },
+        }, "set while payment collection is paused"),
     };
 
     public static JsonObject Price() => new()
@@ -119,9 +118,9 @@ public static class StripeSchemas
         ["object"] = Prop("string"),
         ["type"] = Prop("string"),
         ["customer"] = Nullable("string"),
-        ["card"] = new JsonObject
+        ["card"] = Nullable(new JsonObject
         {
-            ["type"] = new JsonArray("object", "null"),
+            ["type"] = "object",
             ["properties"] = new JsonObject
             {
                 ["brand"] = Prop("string"),
@@ -130,7 +129,7 @@ public static class StripeSchemas
                 ["exp_year"] = Prop("integer"),
                 ["funding"] = Prop("string"),
             },
-        },
+        }),
         ["billing_details"] = Prop("object"),
         ["created"] = Prop("integer"),
     };

@@ -53,10 +53,9 @@ public static class SubscriptionCharges
     /// <summary>The output schema fields <see cref="Describe"/> writes.</summary>
     public static JsonObject WithChargeFields(JsonObject properties)
     {
-        properties["invoice"] = new JsonObject
+        properties["invoice"] = Tools.ToolSchemas.Nullable(new JsonObject
         {
             ["type"] = "object",
-            ["description"] = "The invoice this change made Stripe create now, or null when it bills nothing before the next renewal",
             ["properties"] = new JsonObject
             {
                 ["id"] = new JsonObject { ["type"] = "string" },
@@ -67,13 +66,13 @@ public static class SubscriptionCharges
                 ["amount_paid"] = new JsonObject { ["type"] = "integer" },
                 ["amount_remaining"] = new JsonObject { ["type"] = "integer" },
             },
-        };
+        }, "The invoice this change made Stripe create now, or null when it bills nothing before the next renewal");
         properties["amount_charged"] = new JsonObject
         {
             ["type"] = "integer",
             ["description"] = "Minor units Stripe collected for this change now (what counts against budgets)",
         };
-        properties["recurring_delta"] = RecurringDeltaSchema();
+        properties["recurring_delta"] = Tools.ToolSchemas.Nullable(RecurringDeltaSchema(), "How much more (negative: less) the subscription now bills every period");
         return properties;
     }
 

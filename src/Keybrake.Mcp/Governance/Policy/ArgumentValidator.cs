@@ -6,13 +6,14 @@ namespace Keybrake.Mcp.Governance.Policy;
 
 /// <summary>
 /// Validates arguments against the subset of JSON Schema our tools generate (type, enum, minimum, maximum, pattern,
-/// maxLength, required, additionalProperties: false, oneOf of required sets). The MCP SDK validates nothing, so
+/// maxLength, required, additionalProperties: false), plus the tool's groups of which exactly one argument must be given
+/// (<see cref="IToolOperation.ExactlyOneOf"/>). The MCP SDK validates nothing, so
 /// this is the only thing standing between the schema the model saw and the handler.
 /// </summary>
 public static class ArgumentValidator
 {
     /// <summary>Every problem with the arguments, each naming the argument; empty when they are valid.</summary>
-    public static IReadOnlyList<string> Validate(JsonObject schema, JsonObject arguments)
+    public static IReadOnlyList<string> Validate(JsonObject schema, JsonObject arguments, IReadOnlyList<string[]>? exactlyOneOf = null)
     {
         var errors = new List<string>();
         var properties = schema["properties"] as JsonObject ?? [];
@@ -35,13 +36,11 @@ public static class ArgumentValidator
             }
         }
 
-        if (schema["oneOf"] is JsonArray alternatives)
+        foreach (var group in exactlyOneOf ?? [])
         {
-            var sets = alternatives.Select(a => (a?["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()).ToArray()).ToArray();
-            var matched = sets.Count(set => set.All(arguments.ContainsKey));
-            if (matched != 1)
+            if (group.Count(arguments.ContainsKey) != 1)
             {
-                errors.Add($"pass exactly one of {string.Join(" or ", sets.Select(s => string.Join("+", s.Select(n => $"'{n}'"))))}");
+                errors.Add($"pass exactly one of {string.Join(" or ", group.Select(n => $"'{n}'"))}");
             }
         }
 

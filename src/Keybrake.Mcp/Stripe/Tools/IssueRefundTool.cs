@@ -25,22 +25,17 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         "a refund may be 'pending' and is then requested, not done." +
         (grant.MaxAmount is { } max ? $" At most {max} per call." : "");
 
-    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant)
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        var schema = Object(new JsonObject
-        {
-            ["payment_intent"] = Id("The PaymentIntent to refund (pi_...)."),
-            ["charge"] = Id("The charge to refund (ch_...), instead of payment_intent."),
-            ["amount"] = Amount("Amount to refund in the currency's minor units (e.g. 1050 = 10.50 USD). Omit to refund all that is refundable.", grant.MaxAmount),
-            ["reason"] = Enum(grant.Reasons?.AsEnumerable() ?? ToolCatalog.RefundReasons, "Why the refund is issued."),
-            ["ticket"] = String("Support ticket or case reference, stored on the refund's metadata.", 128),
-            ["request_id"] = RequestId(),
-        });
-        schema["oneOf"] = new JsonArray(
-            new JsonObject { ["required"] = new JsonArray("payment_intent") },
-            new JsonObject { ["required"] = new JsonArray("charge") });
-        return schema;
-    }
+        ["payment_intent"] = Id("The PaymentIntent to refund (pi_...); pass this or charge, not both."),
+        ["charge"] = Id("The charge to refund (ch_...), instead of payment_intent."),
+        ["amount"] = Amount("Amount to refund in the currency's minor units (e.g. 1050 = 10.50 USD). Omit to refund all that is refundable.", grant.MaxAmount),
+        ["reason"] = Enum(grant.Reasons?.AsEnumerable() ?? ToolCatalog.RefundReasons, "Why the refund is issued."),
+        ["ticket"] = String("Support ticket or case reference, stored on the refund's metadata.", 128),
+        ["request_id"] = RequestId(),
+    });
+
+    public override IReadOnlyList<string[]> ExactlyOneOf(RoleManifest role) => [["payment_intent", "charge"]];
 
     public override JsonObject OutputSchema() => StripeSchemas.ObjectOf(WithCallFields(StripeSchemas.Refund()), "id", "amount", "currency", "status");
 

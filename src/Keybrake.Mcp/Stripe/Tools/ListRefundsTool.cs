@@ -22,24 +22,16 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
         $"List refunds, newest first, at most {Cap(grant)} per page." +
         (role.Customers is not null ? " Pass the payment_intent or charge they belong to; it must be one of this role's customers'." : " Filter by payment_intent or charge.");
 
-    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant)
+    public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
-        var schema = Object(new JsonObject
-        {
-            ["payment_intent"] = Id("Only refunds of this PaymentIntent (pi_...)."),
-            ["charge"] = Id("Only refunds of this charge (ch_...)."),
-            ["limit"] = Integer($"How many refunds to return (default {Math.Min(10, Cap(grant))}).", 1, Cap(grant)),
-            ["starting_after"] = Id("Cursor: the last id of the previous page."),
-        });
-        if (role.Customers is not null)
-        {
-            schema["oneOf"] = new JsonArray(
-                new JsonObject { ["required"] = new JsonArray("payment_intent") },
-                new JsonObject { ["required"] = new JsonArray("charge") });
-        }
+        ["payment_intent"] = Id("Only refunds of this PaymentIntent (pi_...)."),
+        ["charge"] = Id("Only refunds of this charge (ch_...)."),
+        ["limit"] = Integer($"How many refunds to return (default {Math.Min(10, Cap(grant))}).", 1, Cap(grant)),
+        ["starting_after"] = Id("Cursor: the last id of the previous page."),
+    });
 
-        return schema;
-    }
+    // Stripe lists refunds by payment, not by customer: under a scope the payment names the customer that is checked.
+    public override IReadOnlyList<string[]> ExactlyOneOf(RoleManifest role) => role.Customers is null ? [] : [["payment_intent", "charge"]];
 
     public override JsonObject OutputSchema() => StripeSchemas.PageOf(StripeSchemas.Refund());
 

@@ -24,6 +24,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
 
     public abstract JsonObject OutputSchema();
 
+    public virtual IReadOnlyList<string[]> ExactlyOneOf(RoleManifest role) => [];
+
     public virtual long? LeastMoved(ToolInvocation call) => null;
 
     public async Task<Resolution> ResolveAsync(ToolInvocation call, CancellationToken ct)

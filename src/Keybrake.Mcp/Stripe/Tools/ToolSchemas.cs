@@ -100,10 +100,21 @@ public static class ToolSchemas
     }
 
     /// <summary>A property that may be null (e.g. a charge without a customer).</summary>
-    public static JsonObject Nullable(string type, string? description = null)
+    /// <remarks>
+    /// As <c>anyOf</c> of single types, not a type array (<c>["string","null"]</c>): MCP Inspector flags type arrays as not
+    /// portable, and some clients' schema converters do not take them.
+    /// </remarks>
+    public static JsonObject Nullable(string type, string? description = null) => Nullable(new JsonObject { ["type"] = type }, description);
+
+    /// <summary>A schema that also allows null, as <c>anyOf</c> with <c>{"type": "null"}</c>.</summary>
+    public static JsonObject Nullable(JsonObject schema, string? description = null)
     {
-        var schema = Prop(type, description);
-        schema["type"] = new JsonArray(type, "null");
-        return schema;
+        var nullable = new JsonObject { ["anyOf"] = new JsonArray(schema, new JsonObject { ["type"] = "null" }) };
+        if (description is not null)
+        {
+            nullable["description"] = description;
+        }
+
+        return nullable;
     }
 }
