@@ -28,6 +28,13 @@ public sealed class GovernancePipeline(
 
     public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct, IApprovalPrompt? prompt = null)
     {
+        // A null argument is an absent one: clients that make every argument required for a model's strict function
+        // schema (OpenAI's) send null for what the model left out. A required one left null is refused as missing.
+        if (arguments.Any(a => a.Value is null))
+        {
+            arguments = new JsonObject(arguments.Where(a => a.Value is not null).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value!.DeepClone())));
+        }
+
         // Time-ordered ids: the ledger's indexes on call ids then grow at one end instead of being written all over.
         var callId = $"call_{Guid.CreateVersion7():N}";
         var started = Stopwatch.GetTimestamp();

@@ -108,6 +108,19 @@ public sealed class GovernancePipelineTests
     }
 
     [Fact]
+    public async Task A_null_argument_counts_as_absent_as_clients_with_strict_schemas_send_them()
+    {
+        using var f = new PipelineFixture(Roles.Refunds());
+        var response = await f.CallAsync("refund-bot", (JsonObject)JsonNode.Parse("""{"payment_intent":"pi_1","amount":100,"request_id":null}""")!);
+        Assert.False(response.IsError, response.Message());
+        Assert.Equal("""{"amount":100,"payment_intent":"pi_1"}""", Assert.Single(await f.AuditAsync()).Arguments);
+
+        var missing = await f.CallAsync("refund-bot", (JsonObject)JsonNode.Parse("""{"payment_intent":null,"amount":100}""")!);
+        Assert.Equal("invalid_arguments", missing.Code());
+        Assert.Contains("'payment_intent' is required", missing.Message());
+    }
+
+    [Fact]
     public async Task Ids_run_to_255_characters_and_no_further()
     {
         using var f = new PipelineFixture(Roles.Refunds());

@@ -6,7 +6,8 @@ namespace Keybrake.Mcp.Tests.Http;
 
 /// <summary>
 /// The official TypeScript MCP client (npm <c>@modelcontextprotocol/sdk</c>, protocol 2025-11-25) against the HTTP
-/// server. <c>.ci/run</c> installs it into tests/e2e-ts; on a developer machine without it the test says so and skips.
+/// server, and over stdio as hosts that pipe stderr and never read it start servers. The tests install it into
+/// tests/e2e-ts (<c>npm ci</c>) when it is missing, and fail saying why when they cannot.
 /// </summary>
 public sealed class TypeScriptClientTests
 {
@@ -14,6 +15,7 @@ public sealed class TypeScriptClientTests
 
     private static async Task<JsonElement> RunClientAsync(Uri endpoint, string token, object steps)
     {
+        await NodeClients.EnsureInstalledAsync(ClientFolder);
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = ClientFolder };
         start.ArgumentList.Add("client.mjs");
         start.ArgumentList.Add(endpoint.ToString());
@@ -42,12 +44,6 @@ public sealed class TypeScriptClientTests
     [Fact]
     public async Task Official_typescript_client_lists_and_calls_governed_tools_over_http()
     {
-        if (!Directory.Exists(Path.Combine(ClientFolder, "node_modules", "@modelcontextprotocol", "sdk")))
-        {
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI must install tests/e2e-ts (npm ci) before the tests");
-            Assert.Skip("tests/e2e-ts has no node_modules: run 'npm ci --prefix tests/e2e-ts' to include this test");
-        }
-
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
         var outside = world.Stripe.Account.AddPaymentIntent(world.CustomerOutside, 5000, "usd");
@@ -81,5 +77,25 @@ public sealed class TypeScriptClientTests
 
         var revoked = await RunClientAsync(server.Endpoint, token[..^2] + "xx", Array.Empty<object>());
         Assert.True(revoked.TryGetProperty("error", out _));
+    }
+
+    [Fact]
+    [Trait("Category", "Process")]
+    public async Task Over_stdio_with_stderr_piped_and_never_read_the_server_keeps_answering()
+    {
+        // Hosts that start a server with stderr: "pipe" and never read it block a server that writes per call once the
+        // pipe fills (~64 KB; ~200 calls of the old default logging). Quiet by default, it answers them all.
+        using var dir = new TempDirectory();
+        var (command, args) = NodeClients.ServerCommand("serve", "--sandbox", "--agent", "refund-bot");
+        var call = JsonSerializer.Serialize(new { name = "issue_refund", arguments = new { payment_intent = "pi_SandboxPaid01", amount = 99999 } });
+
+        var result = await NodeClients.RunScriptAsync("stdio-flood.mjs", ["600", call, command, .. args], new Dictionary<string, string?>
+        {
+            ["KEYBRAKE_MANIFESTS"] = Path.Combine(BuiltTool.RepoRoot, "tool-manifests"),
+            ["KEYBRAKE_DB"] = dir.File("keybrake.db"),
+        }, TimeSpan.FromSeconds(180));
+
+        Assert.False(result.TryGetProperty("error", out var error), $"{error} after {result.GetProperty("done")} calls");
+        Assert.Equal(600, result.GetProperty("done").GetInt32());
     }
 }
