@@ -23,7 +23,7 @@ public static class ToolCatalog
         ["get_payment_intent"] = [],
         ["get_invoice"] = [],
         ["get_subscription"] = [],
-        ["list_prices"] = ["maxPageSize"],
+        ["list_prices"] = ["prices", "maxPageSize"],
         ["list_payment_methods"] = ["maxPageSize"],
         ["list_customers"] = ["maxPageSize"],
         ["list_charges"] = ["maxPageSize"],

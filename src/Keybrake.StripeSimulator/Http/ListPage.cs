@@ -3,7 +3,7 @@ using Keybrake.StripeSimulator.State;
 
 namespace Keybrake.StripeSimulator.Http;
 
-/// <summary>Cursor pagination shared by every list endpoint (limit, starting_after, ending_before).</summary>
+/// <summary>Cursor pagination shared by every list endpoint (limit, starting_after, ending_before), and the <c>created</c> filter.</summary>
 internal static class ListPage
 {
     public static JsonObject Build(IEnumerable<JsonObject> newestFirst, FormParams form, string url, ObjectStore store)
@@ -15,7 +15,7 @@ internal static class ListPage
                 limit < 1 ? "This value must be greater than or equal to 1." : "This value must be less than or equal to 100.",
                 "parameter_invalid_integer", "limit");
         }
-        var all = newestFirst.ToList();
+        var all = newestFirst.Where(o => InCreatedRange(o, form)).ToList();
         IEnumerable<JsonObject> window = all;
         if (form.Get("starting_after") is { Length: > 0 } after)
         {
@@ -45,5 +45,20 @@ internal static class ListPage
             ["has_more"] = page.Count > limit,
             ["url"] = url,
         };
+    }
+
+    // created=T, or created[gt|gte|lt|lte]=T: Unix seconds.
+    private static bool InCreatedRange(JsonObject obj, FormParams form)
+    {
+        if (obj["created"] is not JsonValue value || !value.TryGetValue(out long created))
+        {
+            return true;
+        }
+
+        return (form.GetLong("created") is not { } exact || created == exact)
+            && (form.GetLong("created[gt]") is not { } gt || created > gt)
+            && (form.GetLong("created[gte]") is not { } gte || created >= gte)
+            && (form.GetLong("created[lt]") is not { } lt || created < lt)
+            && (form.GetLong("created[lte]") is not { } lte || created <= lte);
     }
 }

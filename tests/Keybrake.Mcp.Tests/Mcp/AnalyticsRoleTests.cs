@@ -10,7 +10,7 @@ public sealed class AnalyticsRoleTests
 {
     private const string AnalyticsKey = "rk_test_AnalyticsRoleKey000000000001";
 
-    private sealed record Analytics(StripeWorld World, McpHarness Mcp, string InScope2, string InScopeIntent, string OutsideIntent) : IAsyncDisposable
+    private sealed record Analytics(StripeWorld World, McpHarness Mcp, string InScope2, string InScopeIntent, string SecondIntent, string OutsideIntent) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -25,7 +25,7 @@ public sealed class AnalyticsRoleTests
         world.Stripe.RegisterKey(AnalyticsKey, "customers:read", "charges:read", "invoices:read", "subscriptions:read", "refunds:read", "payment_intents:read");
         var second = world.Stripe.Account.AddCustomer(email: "b@example.com", name: "Bea");
         var inScopeIntent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 1000, "usd");
-        world.Stripe.Account.AddPaymentIntent(second, 2000, "usd");
+        var secondIntent = world.Stripe.Account.AddPaymentIntent(second, 2000, "usd");
         var outsideIntent = world.Stripe.Account.AddPaymentIntent(world.CustomerOutside, 9000, "usd");
         File.WriteAllText(Path.Combine(world.ManifestsDirectory, "analytics-readonly.json"), $$"""
         {
@@ -42,7 +42,7 @@ public sealed class AnalyticsRoleTests
         }
         """);
         var env = new Dictionary<string, string?>(world.Environment()) { ["KEYBRAKE_STRIPE_KEY_ANALYTICS"] = AnalyticsKey };
-        return new Analytics(world, await McpHarness.StartAsync(world, "analytics-bot", env), second, inScopeIntent, outsideIntent);
+        return new Analytics(world, await McpHarness.StartAsync(world, "analytics-bot", env), second, inScopeIntent, secondIntent, outsideIntent);
     }
 
     [Fact]
@@ -61,9 +61,6 @@ public sealed class AnalyticsRoleTests
     public async Task Bulk_export_past_the_scope_is_refused_without_reaching_stripe()
     {
         await using var a = await StartAsync();
-        var unfiltered = await a.Mcp.CallAsync("list_charges", new { limit = 25 });
-        Assert.Equal("invalid_arguments", unfiltered.ErrorCode());
-        Assert.Contains("'customer' is required", unfiltered.ErrorMessage());
         var outside = await a.Mcp.CallAsync("list_payment_intents", new { customer = a.World.CustomerOutside });
         Assert.Equal("invalid_arguments", outside.ErrorCode());
         var bigPage = await a.Mcp.CallAsync("list_charges", new { customer = a.World.CustomerA, limit = 100 });
@@ -75,6 +72,44 @@ public sealed class AnalyticsRoleTests
         var refunds = await a.Mcp.CallAsync("list_refunds", new { payment_intent = a.OutsideIntent });
         Assert.Equal("not_allowed", refunds.ErrorCode());
         Assert.DoesNotContain(a.World.Stripe.Requests, r => r.Path == "/v1/refunds");
+    }
+
+    [Fact]
+    public async Task Without_customer_a_list_is_the_whole_scope_merged_newest_first_and_paged_never_outside_it()
+    {
+        await using var a = await StartAsync();
+        // More charges on both customers of the scope and outside it; within one second the order is by id.
+        var expected = new List<string> { a.InScopeIntent };
+        foreach (var (customer, i) in new[] { a.World.CustomerA, a.InScope2, a.World.CustomerOutside, a.InScope2, a.World.CustomerA }.Select((c, i) => (c, i)))
+        {
+            var intent = a.World.Stripe.Account.AddPaymentIntent(customer, 3000 + i, "usd");
+            if (customer != a.World.CustomerOutside)
+            {
+                expected.Add(intent);
+            }
+        }
+
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var page = after is null
+                ? await a.Mcp.CallAsync("list_charges", new { limit = 2 })
+                : await a.Mcp.CallAsync("list_charges", new { limit = 2, starting_after = after });
+            page.AssertSuccess();
+            var data = page.Structured().GetProperty("data").EnumerateArray().ToList();
+            Assert.All(data, c => Assert.Contains(c.GetProperty("customer").GetString(), new[] { a.World.CustomerA, a.InScope2 }));
+            seen.AddRange(data.Select(c => c.GetProperty("payment_intent").GetString()!));
+            after = page.Structured().GetProperty("has_more").GetBoolean() && data.Count > 0 ? data[^1].GetProperty("id").GetString() : null;
+            pages++;
+        }
+        while (after is not null && pages < 10);
+
+        // Every in-scope charge once (the seeded one of the second customer included), none outside.
+        Assert.Equal(expected.Append(a.SecondIntent).Order(), seen.Order());
+        Assert.DoesNotContain(a.OutsideIntent, seen);
+        Assert.All(a.World.Stripe.Requests.Where(r => r.Path == "/v1/charges"), r => Assert.Contains(r.Form["customer"], new[] { a.World.CustomerA, a.InScope2 }));
     }
 
     [Fact]

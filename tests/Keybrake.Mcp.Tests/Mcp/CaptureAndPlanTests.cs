@@ -89,6 +89,25 @@ public sealed class CaptureAndPlanTests
     }
 
     [Fact]
+    public async Task List_prices_with_its_own_allowlist_lists_only_those_and_pages_them()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        world.EditManifest("subscriptions", m => m["tools"]!["list_prices"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["prices"] = new System.Text.Json.Nodes.JsonArray(world.PriceTeam, world.PriceBeta),
+        });
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+
+        var first = await mcp.CallAsync("list_prices", new { limit = 1 });
+        first.AssertSuccess();
+        Assert.Equal([world.PriceBeta], first.Structured().GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.True(first.Structured().GetProperty("has_more").GetBoolean());
+        var second = await mcp.CallAsync("list_prices", new { limit = 1, starting_after = world.PriceBeta });
+        Assert.Equal([world.PriceTeam], second.Structured().GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.False(second.Structured().GetProperty("has_more").GetBoolean());
+    }
+
+    [Fact]
     public async Task List_prices_shows_only_the_allowlisted_prices()
     {
         await using var world = await StripeWorld.StartAsync();

@@ -12,7 +12,6 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
 
     public override string Title => "List charges";
 
-
     protected override string Noun => "charges";
 
     protected override JsonObject ItemSchema() => StripeSchemas.Charge();
@@ -21,9 +20,16 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
 
     protected override string? CustomerOf(Charge item) => item.CustomerId;
 
+    protected override DateTime CreatedOf(Charge item) => item.Created;
+
+    protected override Task<Charge> GetAsync(StripeClient stripe, string id, CancellationToken ct) => stripe.V1.Charges.GetAsync(id, cancellationToken: ct);
+
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant) =>
         properties["payment_intent"] = ToolSchemas.Id("Only charges of this PaymentIntent (pi_...).");
 
-    protected override Task<StripeList<Charge>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
-        stripe.V1.Charges.ListAsync(new ChargeListOptions { Customer = customer, PaymentIntent = Arg(call, "payment_intent"), Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+    protected override Task<StripeList<Charge>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
+        stripe.V1.Charges.ListAsync(new ChargeListOptions
+        {
+            Customer = query.Customer, PaymentIntent = Arg(call, "payment_intent"), Limit = query.Limit, StartingAfter = query.StartingAfter, Created = query.Created,
+        }, cancellationToken: ct);
 }

@@ -12,7 +12,6 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
 
     public override string Title => "List invoices";
 
-
     protected override string Noun => "invoices";
 
     protected override JsonObject ItemSchema() => StripeSchemas.Invoice();
@@ -21,15 +20,20 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
 
     protected override string? CustomerOf(Invoice item) => item.CustomerId;
 
+    protected override DateTime CreatedOf(Invoice item) => item.Created;
+
+    protected override Task<Invoice> GetAsync(StripeClient stripe, string id, CancellationToken ct) => stripe.V1.Invoices.GetAsync(id, cancellationToken: ct);
+
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
     {
         properties["status"] = ToolSchemas.Enum(["draft", "open", "paid", "uncollectible", "void"], "Only invoices in this status.");
         properties["subscription"] = ToolSchemas.Id("Only invoices of this subscription (sub_...).");
     }
 
-    protected override Task<StripeList<Invoice>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+    protected override Task<StripeList<Invoice>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
         stripe.V1.Invoices.ListAsync(new InvoiceListOptions
         {
-            Customer = customer, Status = Arg(call, "status"), Subscription = Arg(call, "subscription"), Limit = limit, StartingAfter = startingAfter,
+            Customer = query.Customer, Status = Arg(call, "status"), Subscription = Arg(call, "subscription"), Limit = query.Limit,
+            StartingAfter = query.StartingAfter, Created = query.Created,
         }, cancellationToken: ct);
 }

@@ -11,7 +11,6 @@ public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<Pay
 
     public override string Title => "List payment intents";
 
-
     protected override string Noun => "payment intents";
 
     protected override JsonObject ItemSchema() => StripeSchemas.PaymentIntent();
@@ -20,6 +19,10 @@ public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<Pay
 
     protected override string? CustomerOf(PaymentIntent item) => item.CustomerId;
 
-    protected override Task<StripeList<PaymentIntent>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
-        stripe.V1.PaymentIntents.ListAsync(new PaymentIntentListOptions { Customer = customer, Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+    protected override DateTime CreatedOf(PaymentIntent item) => item.Created;
+
+    protected override Task<PaymentIntent> GetAsync(StripeClient stripe, string id, CancellationToken ct) => stripe.V1.PaymentIntents.GetAsync(id, cancellationToken: ct);
+
+    protected override Task<StripeList<PaymentIntent>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
+        stripe.V1.PaymentIntents.ListAsync(new PaymentIntentListOptions { Customer = query.Customer, Limit = query.Limit, StartingAfter = query.StartingAfter, Created = query.Created }, cancellationToken: ct);
 }

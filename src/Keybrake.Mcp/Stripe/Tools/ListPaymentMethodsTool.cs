@@ -12,7 +12,6 @@ public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<Pay
 
     public override string Title => "List a customer's payment methods";
 
-
     protected override string Noun => "payment methods";
 
     protected override bool CustomerRequired => true;
@@ -23,9 +22,13 @@ public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<Pay
 
     protected override string? CustomerOf(PaymentMethod item) => item.CustomerId;
 
+    protected override DateTime CreatedOf(PaymentMethod item) => item.Created;
+
+    protected override Task<PaymentMethod> GetAsync(StripeClient stripe, string id, CancellationToken ct) => stripe.V1.PaymentMethods.GetAsync(id, cancellationToken: ct);
+
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant) =>
         properties["type"] = ToolSchemas.Enum(["card", "us_bank_account", "sepa_debit", "link"], "Only payment methods of this type.");
 
-    protected override Task<StripeList<PaymentMethod>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
-        stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = customer, Type = Arg(call, "type"), Limit = limit, StartingAfter = startingAfter }, cancellationToken: ct);
+    protected override Task<StripeList<PaymentMethod>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
+        stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = query.Customer, Type = Arg(call, "type"), Limit = query.Limit, StartingAfter = query.StartingAfter }, cancellationToken: ct);
 }

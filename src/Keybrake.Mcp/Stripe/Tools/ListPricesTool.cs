@@ -6,7 +6,10 @@ using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
 
 namespace Keybrake.Mcp.Stripe.Tools;
 
-/// <summary><c>list_prices</c>: active prices; when the role has a <c>change_plan</c> allowlist, only those prices.</summary>
+/// <summary>
+/// <c>list_prices</c>: active prices; with a price allowlist (its own <c>prices</c>, else the role's plan tools'), only
+/// those prices, so the agent sees only what it may use.
+/// </summary>
 public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
 {
     private const int DefaultPageCap = 100;
@@ -19,7 +22,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "List active prices (id, amount, currency, interval)." +
-        (AllowedPrices(role) is not null ? " Only the prices this role may switch subscriptions to are listed." : "");
+        (AllowedPrices(role, grant) is not null ? " Only the prices this role may use are listed." : "");
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) => Object(new JsonObject
     {
@@ -37,17 +40,18 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
         var limit = ArgLong(call, "limit") ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);
         JsonArray data;
         bool hasMore;
-        if (AllowedPrices(call.Role) is { } allowed)
+        if (AllowedPrices(call.Role, call.Grant) is { } allowed)
         {
             // The allowlist is short and is the only thing the role can act on: fetch exactly those prices.
+            var rest = allowed.Order(StringComparer.Ordinal).SkipWhile(id => Arg(call, "starting_after") is { } after && string.CompareOrdinal(id, after) <= 0).ToList();
             var prices = new List<JsonNode>();
-            foreach (var id in allowed.Order(StringComparer.Ordinal).SkipWhile(id => Arg(call, "starting_after") is { } after && string.CompareOrdinal(id, after) <= 0).Take((int)limit))
+            foreach (var id in rest.Take((int)limit))
             {
                 prices.Add(StripeJson.Price(await stripe.V1.Prices.GetAsync(id, cancellationToken: ct)));
             }
 
             data = new JsonArray(prices.ToArray());
-            hasMore = false;
+            hasMore = rest.Count > limit;
         }
         else
         {
@@ -59,6 +63,14 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
         return new ExecutionResult.Succeeded(new JsonObject { ["data"] = data, ["has_more"] = hasMore }, null, null, null);
     }
 
-    private static IEnumerable<string>? AllowedPrices(RoleManifest role) =>
-        role.Tools.TryGetValue("change_plan", out var plan) && plan.Prices is { } prices ? prices : null;
+    private static IEnumerable<string>? AllowedPrices(RoleManifest role, ToolGrant grant)
+    {
+        if (grant.Prices is { } own)
+        {
+            return own;
+        }
+
+        var planTools = new[] { "change_plan", "preview_plan_change" }.Select(t => role.Tools.GetValueOrDefault(t)?.Prices).OfType<System.Collections.Immutable.ImmutableArray<string>>().ToList();
+        return planTools.Count > 0 ? planTools.SelectMany(p => p).Distinct(StringComparer.Ordinal) : null;
+    }
 }

@@ -14,7 +14,6 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
 
     public override string Title => "List subscriptions";
 
-
     protected override string Noun => "subscriptions";
 
     protected override JsonObject ItemSchema() => StripeSchemas.Subscription();
@@ -23,15 +22,20 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
 
     protected override string? CustomerOf(Subscription item) => item.CustomerId;
 
+    protected override DateTime CreatedOf(Subscription item) => item.Created;
+
+    protected override Task<Subscription> GetAsync(StripeClient stripe, string id, CancellationToken ct) => stripe.V1.Subscriptions.GetAsync(id, cancellationToken: ct);
+
     protected override void AddFilters(JsonObject properties, RoleManifest role, ToolGrant grant)
     {
         properties["price"] = ToolSchemas.Id("Only subscriptions with this price (price_...).");
         properties["status"] = ToolSchemas.Enum(Statuses, "Only subscriptions in this status (Stripe's default excludes canceled).");
     }
 
-    protected override Task<StripeList<Subscription>> ListAsync(StripeClient stripe, ToolInvocation call, string? customer, long limit, string? startingAfter, CancellationToken ct) =>
+    protected override Task<StripeList<Subscription>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
         stripe.V1.Subscriptions.ListAsync(new SubscriptionListOptions
         {
-            Customer = customer, Price = Arg(call, "price"), Status = Arg(call, "status"), Limit = limit, StartingAfter = startingAfter,
+            Customer = query.Customer, Price = Arg(call, "price"), Status = Arg(call, "status"), Limit = query.Limit, StartingAfter = query.StartingAfter,
+            Created = query.Created,
         }, cancellationToken: ct);
 }
