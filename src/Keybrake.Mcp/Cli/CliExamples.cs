@@ -43,7 +43,9 @@ public static class CliExamples
         ["spend"] = ["keybrake-mcp spend", "keybrake-mcp spend --agent refund-bot --json"],
         ["agents"] = ["keybrake-mcp agents", "keybrake-mcp agents --json"],
         ["validate"] = ["keybrake-mcp validate", "keybrake-mcp validate --manifests ./tool-manifests --json"],
-        ["keys"] = ["keybrake-mcp keys plan support-refunds"],
+        ["keys"] = ["keybrake-mcp keys plan support-refunds", "keybrake-mcp keys verify support-refunds"],
+        ["keys verify"] = [
+            "KEYBRAKE_STRIPE_KEY_SUPPORT_REFUNDS=rk_test_... keybrake-mcp keys verify support-refunds   # test mode first, then promote"],
         ["keys plan"] = ["keybrake-mcp keys plan support-refunds", "keybrake-mcp keys plan analytics-readonly --manifests ./tool-manifests"],
         ["token"] = ["keybrake-mcp token issue refund-bot", "keybrake-mcp token list", "keybrake-mcp token revoke TOKEN_ID"],
         ["token issue"] = ["keybrake-mcp token issue refund-bot", "keybrake-mcp token issue refund-bot --sandbox   # for serve --sandbox --http"],

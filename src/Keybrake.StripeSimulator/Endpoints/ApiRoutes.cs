@@ -16,6 +16,7 @@ internal static class ApiRoutes
         SubscriptionEndpoints.Map(routes);
         PriceEndpoints.Map(routes);
         InvoiceEndpoints.Map(routes);
+        MetadataUpdateEndpoints.Map(routes);
         return routes;
     }
 }
