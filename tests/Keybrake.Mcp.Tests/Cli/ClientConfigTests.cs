@@ -14,6 +14,7 @@ public sealed class ClientConfigTests
         var manifests = ManifestLoader.LoadDirectory(Path.Combine(BuiltTool.RepoRoot, "tool-manifests")).Set!;
         var servers = config.RootElement.GetProperty("mcpServers").EnumerateObject().ToList();
         Assert.NotEmpty(servers);
+        Assert.Contains(servers, s => s.Value.GetProperty("args").EnumerateArray().Any(a => a.GetString() == "--sandbox"));
         foreach (var server in servers)
         {
             Assert.Equal("keybrake-mcp", server.Value.GetProperty("command").GetString());
@@ -22,6 +23,13 @@ public sealed class ClientConfigTests
             var agent = args[args.IndexOf("--agent") + 1];
             var role = manifests.RoleOf(agent);
             Assert.True(role is not null, $"{server.Name}: agent {agent} is in no shipped manifest");
+            if (args.Contains("--sandbox"))
+            {
+                // The sandbox needs no key: a config entry must not even name one.
+                Assert.False(server.Value.TryGetProperty("env", out _), $"{server.Name}: a sandbox entry takes no key");
+                continue;
+            }
+
             var env = server.Value.GetProperty("env");
             Assert.Equal($"${{{role!.Stripe.KeyEnv}}}", env.GetProperty(role.Stripe.KeyEnv).GetString());
         }
