@@ -149,4 +149,22 @@ public sealed class FaultTests
 
         Assert.Equal(("allowed", 700L), ((await RefundRowAsync(world)).Outcome, (await RefundRowAsync(world)).Amount!.Value));
     }
+
+    [Fact]
+    public async Task Reconcile_says_when_unknown_calls_are_only_too_young_and_how_to_include_them()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
+        await using var mcp = await McpHarness.StartAsync(world, "refund-bot");
+        world.Stripe.Faults.CommitThenDrop("POST", "/v1/refunds");
+        Assert.Equal("outcome_unknown", (await mcp.CallAsync("issue_refund", new { payment_intent = intent, amount = 300 })).ErrorCode());
+
+        var output = new StringWriter();
+        var code = await KeybrakeCli.RunAsync(["reconcile"], n => world.Environment().GetValueOrDefault(n), output, new StringWriter());
+
+        Assert.Equal(0, code);
+        Assert.Contains("nothing to reconcile yet: 1 call(s) with an unknown outcome started less than 120 s ago", output.ToString());
+        Assert.Contains("keybrake-mcp reconcile --older-than 0s", output.ToString());
+        Assert.Equal("unknown", (await RefundRowAsync(world)).Outcome);
+    }
 }
