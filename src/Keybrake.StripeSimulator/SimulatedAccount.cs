@@ -101,6 +101,27 @@ public sealed class SimulatedAccount
         });
     }
 
+    /// <summary>
+    /// A graduated tiered price (<c>billing_scheme=tiered</c>, no unit amount): first <paramref name="firstTierUpTo"/> units at
+    /// <paramref name="firstTierUnitAmount"/>, the rest at <paramref name="restUnitAmount"/>. Enough of one for a tool to see its shape.
+    /// </summary>
+    public string AddTieredPrice(string currency, long firstTierUpTo, long firstTierUnitAmount, long restUnitAmount, string? id = null) => Run(() =>
+    {
+        var now = Now();
+        var product = ProductJson.Create(StripeIds.New("prod", 14), "Tiered product", now);
+        Store.Add(product);
+        var price = PriceJson.Create(id ?? StripeIds.New("price"), (string)product["id"]!, 0, currency.ToLowerInvariant(), "month", "Tiered", now);
+        price["billing_scheme"] = "tiered";
+        price["tiers_mode"] = "graduated";
+        price["unit_amount"] = null;
+        price["unit_amount_decimal"] = null;
+        price["tiers"] = new JsonArray(
+            new JsonObject { ["flat_amount"] = null, ["unit_amount"] = firstTierUnitAmount, ["up_to"] = firstTierUpTo },
+            new JsonObject { ["flat_amount"] = null, ["unit_amount"] = restUnitAmount, ["up_to"] = null });
+        Store.Add(price);
+        return (string)price["id"]!;
+    });
+
     /// <summary>A subscription with one item, active by default (status may be e.g. "trialing", "past_due", "paused"); <paramref name="trialEnd"/> starts its trial now.</summary>
     public string AddSubscription(string customer, string price, long quantity = 1, string? id = null, string status = "active", DateTimeOffset? trialEnd = null)
     {
@@ -140,6 +161,18 @@ public sealed class SimulatedAccount
         {
             RequireCustomer(customer);
             return (string)PaymentFlows.NewCard(Store, customer, Now(), brand, last4, expMonth, expYear)["id"]!;
+        });
+    }
+
+    /// <summary>A US bank account for ACH Direct Debit: an invoice charged to it stays open while its payment is processing.</summary>
+    public string AddBankAccount(string customer, string last4 = "6789")
+    {
+        return Run(() =>
+        {
+            RequireCustomer(customer);
+            var pm = PaymentMethodJson.BankAccount(StripeIds.New("pm"), customer, last4, Now());
+            Store.Add(pm);
+            return (string)pm["id"]!;
         });
     }
 

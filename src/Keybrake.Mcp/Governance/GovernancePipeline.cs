@@ -35,6 +35,9 @@ public sealed class GovernancePipeline(
             arguments = new JsonObject(arguments.Where(a => a.Value is not null).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value!.DeepClone())));
         }
 
+        // The name is the client's: a huge one (no tool is named so) must not make every refusal and audit row huge.
+        toolName = AuditArguments.BoundToolName(toolName);
+
         // Time-ordered ids: the ledger's indexes on call ids then grow at one end instead of being written all over.
         var callId = $"call_{Guid.CreateVersion7():N}";
         var started = Stopwatch.GetTimestamp();
@@ -48,7 +51,18 @@ public sealed class GovernancePipeline(
             var (role, grant, denial) = await identify.CheckAsync(agent, toolName, ct);
             if (denial is not null)
             {
-                return await DenyAsync(callId, new CallIdentity(agent, role?.Role ?? ""), toolName, argumentsJson, denial, ct);
+                var caller = new CallIdentity(agent, role?.Role ?? "");
+                if (role is null)
+                {
+                    return await DenyAsync(callId, caller, toolName, argumentsJson, denial, ct);
+                }
+
+                // The role is known (a tool it is not granted, a revoked agent): the refusal counts against its rate limits
+                // too, so a flood of calls to tools it does not have is limited like any other.
+                var limit = await ledger.CheckRateAsync(caller, role.RateLimits, ct);
+                return limit.Hit is { } over
+                    ? await DenyAsync(callId, caller, toolName, argumentsJson, RateLimited(toolName, role, over), ct)
+                    : await DenyAsync(callId, caller, toolName, argumentsJson, denial, ct, role.RateLimits);
             }
 
             who = new RoleManifestAndGrant(role!, grant!);
@@ -114,7 +128,7 @@ public sealed class GovernancePipeline(
             // is re-read from Stripe: a full refund retried would otherwise resolve to "nothing left to refund".
             if (request is not null && await ledger.FindEarlierAsync(request.Fingerprint, request.RetryHorizon(time.GetUtcNow()), ct) is { } earlier)
             {
-                return await AnswerRetryAsync(operation, invocation, earlier, started, ct);
+                return await AnswerRetryAsync(operation, invocation, identity, argumentsJson, earlier, started, ct);
             }
         }
         catch (Exception ex) when (IsLedgerFailure(ex))
@@ -208,6 +222,7 @@ public sealed class GovernancePipeline(
                 Hold = operation.Effect == ToolEffect.MovesMoney ? resolved.Moves : null,
                 Budgets = who.Role.Budgets,
                 Object = resolved.Object,
+                ExclusiveOnObject = operation.OneAtATimePerObject && operation.Effect != ToolEffect.Read,
                 ApprovalId = approvalId,
                 RateLimits = counted,
                 Context = resolved.Prepared?.ToJsonString(),
@@ -229,11 +244,16 @@ public sealed class GovernancePipeline(
         switch (decision)
         {
             case StartDecision.Retry retry:
-                return await AnswerRetryAsync(operation, invocation, retry.Earlier, started, ct);
+                return await AnswerRetryAsync(operation, invocation, identity, argumentsJson, retry.Earlier, started, ct);
             case StartDecision.OverBudget over:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, AmountCheck.OverBudget(resolved, over.Usage), ct);
             case StartDecision.RateLimited limited:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, RateLimited(toolName, who.Role, limited.Hit), ct);
+            case StartDecision.ObjectBusy busy:
+                return await DenyAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.OutcomeUnknown,
+                    $"call {busy.Other.CallId} ({busy.Other.Tool}) on {busy.Other.Object} has not completed: its outcome is not known yet, and " +
+                    $"{toolName} waits for it so as not to act on a state it is still changing. Retry in a few seconds; if it stays unknown, " +
+                    "an operator settles it with 'keybrake-mcp reconcile'").With("call_id", busy.Other.CallId), ct, counted);
             case StartDecision.ApprovalGone gone:
                 return await DenyAsync(callId, identity, toolName, argumentsJson, new Denial(DenialCodes.ApprovalRequired,
                     $"approval {gone.ApprovalId} is no longer valid (it expired or another call used it); retry this call to ask for a new one")
@@ -245,7 +265,8 @@ public sealed class GovernancePipeline(
         return await CompleteAsync(callId, operation, result, replayed: false, started, ct);
     }
 
-    private async Task<ToolResponse> AnswerRetryAsync(IToolOperation operation, ToolInvocation invocation, AuditRecord earlier, long started, CancellationToken ct)
+    private async Task<ToolResponse> AnswerRetryAsync(IToolOperation operation, ToolInvocation invocation, CallIdentity identity, string argumentsJson,
+        AuditRecord earlier, long started, CancellationToken ct)
     {
         if (earlier.Outcome == AuditOutcomes.Allowed && earlier.Result is { } stored && JsonNode.Parse(stored) is JsonObject result)
         {
@@ -256,11 +277,38 @@ public sealed class GovernancePipeline(
 
         // The earlier attempt's outcome is unknown: send the very same request again (what it prepared, the same idempotency
         // key). Stripe either replays what it did or does it now, once; the original hold still covers it, and the money
-        // is settled on Stripe's answer, as on a first attempt.
-        var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, invocation.Agent);
+        // is settled on Stripe's answer, as on a first attempt. Unless sending it again could do harm:
         var prepared = earlier.Context is { } context ? JsonNode.Parse(context) as JsonObject : null;
-        var again = await ExecuteAsync(operation, invocation with { CallId = earlier.CallId, Prepared = prepared }, null, keys, ct);
-        return await CompleteAsync(earlier.CallId, operation, again, replayed: true, started, ct);
+        var again = invocation with { CallId = earlier.CallId, Prepared = prepared };
+        var age = time.GetUtcNow() - earlier.Time;
+        var notNow = earlier switch
+        {
+            // Still running where it started: a second sender would race it to complete the same row.
+            { Code: null } when age < reconciler.Grace =>
+                $"call {earlier.CallId} of this same request started {age.TotalSeconds:0} s ago and is still in progress; retry in a few seconds",
+            // Stripe keeps idempotency keys 24 hours: past that, the same key could be a second, new request.
+            _ when age >= Reconciler.ReplayWindow =>
+                $"call {earlier.CallId} of this same request has an unknown outcome and is too old ({age.TotalHours:0} h) to be sent again safely",
+            { ArgumentsSha256: not null } => $"call {earlier.CallId} of this same request was too large to keep whole, so it cannot be sent again as it was",
+            _ when earlier.IdempotencyKey is null || !operation.CanReplay(again) =>
+                $"call {earlier.CallId} of this same request cannot be sent again as the very same request",
+            _ => null,
+        };
+        if (notNow is null && await operation.ChangedSincePreparedAsync(again, ct) is { } changed)
+        {
+            notNow = $"call {earlier.CallId} of this same request is not sent again: {changed}";
+        }
+
+        if (notNow is not null)
+        {
+            return await DenyAsync(invocation.CallId, identity, operation.Name, argumentsJson, new Denial(DenialCodes.OutcomeUnknown,
+                $"{notNow}. Its money stays held until it is settled: 'keybrake-mcp reconcile' asks Stripe what became of it")
+                .With("call_id", earlier.CallId), ct);
+        }
+
+        var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, invocation.Agent) { Resend = true };
+        var outcome = await ExecuteAsync(operation, again, null, keys, ct);
+        return await CompleteAsync(earlier.CallId, operation, outcome, replayed: true, started, ct);
     }
 
     private async Task<ExecutionResult> ExecuteAsync(IToolOperation operation, ToolInvocation invocation, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)

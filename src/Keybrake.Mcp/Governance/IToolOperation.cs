@@ -51,6 +51,22 @@ public interface IToolOperation
     /// </summary>
     Task<Reconciliation> ReconcileAsync(Ledger.AuditRecord call, RoleManifest role, bool replay, CancellationToken ct);
 
+    /// <summary>
+    /// Whether calls of this tool on one object run one at a time: its request depends on the object's state (a
+    /// subscription's items), so it must not start while another call may still be changing that state.
+    /// </summary>
+    bool OneAtATimePerObject => false;
+
+    /// <summary>Whether the call can be sent again as the very same request (a POST with the same parameters and idempotency key).</summary>
+    bool CanReplay(ToolInvocation call) => Effect != ToolEffect.Read;
+
+    /// <summary>
+    /// Before a request whose outcome is unknown is sent again (which does it now if it never arrived): why the object it
+    /// acts on is no longer as the request found it, so that doing it now could undo a later change or move more than was
+    /// held; null when it may be sent (unchanged, or changed by this very request).
+    /// </summary>
+    Task<string?> ChangedSincePreparedAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult<string?>(null);
+
     /// <summary>Performs the call. <paramref name="resolved"/> is null when re-sending an earlier request whose outcome was unknown.</summary>
     Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct);
 }
@@ -74,4 +90,11 @@ public sealed record ToolInvocation(string CallId, string Agent, RoleManifest Ro
 }
 
 /// <summary>The identifiers a state-changing call sends to Stripe: the idempotency key and the metadata stamps.</summary>
-public sealed record ExecutionKeys(string IdempotencyKey, string CallId, string Agent);
+public sealed record ExecutionKeys(string IdempotencyKey, string CallId, string Agent)
+{
+    /// <summary>
+    /// The request was sent before under this key with an unknown outcome (an agent's retry, a reconciliation): an error
+    /// that Stripe gives before it looks at the key says nothing about that first attempt.
+    /// </summary>
+    public bool Resend { get; init; }
+}

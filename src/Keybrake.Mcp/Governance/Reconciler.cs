@@ -9,9 +9,11 @@ namespace Keybrake.Mcp.Governance;
 public sealed record ReconcileReport(AuditRecord Call, string Result, string Detail);
 
 /// <summary>
-/// Settles calls whose outcome is unknown by asking Stripe what became of them (never by sending them again): at
-/// start-up, with <c>keybrake-mcp reconcile</c>, and before a new call acts on the same object. Calls younger than the
-/// grace period may still be in flight in another process and are left alone; their money stays held meanwhile.
+/// Settles calls whose outcome is unknown by asking Stripe what became of them: the very request sent again under its
+/// idempotency key while Stripe keeps it (answered with the first outcome, or done now, once, if it never arrived, unless
+/// what it acts on changed since), else the evidence on the object. At start-up, with <c>keybrake-mcp reconcile</c>, and
+/// before a new call acts on the same object. Calls younger than the grace period may still be in flight in another
+/// process and are left alone; their money stays held meanwhile.
 /// </summary>
 public sealed class Reconciler(ILedger ledger, ToolRegistry tools, ManifestSource manifests, TimeProvider time, ILogger<Reconciler> logger)
 {

@@ -28,6 +28,18 @@ public static class AuditArguments
         return (Cut(canonical), sha256);
     }
 
+    /// <summary>The longest tool name kept whole; every real tool's name is far shorter.</summary>
+    public const int MaxToolName = 64;
+
+    /// <summary>
+    /// A tool name as refusals and audit rows carry it: a name of a tool no server has (up to a whole message long, from a
+    /// hostile client) is cut, keeping its SHA-256 in the name, so it still proves what was asked.
+    /// </summary>
+    public static string BoundToolName(string name) =>
+        name.Length <= MaxToolName
+            ? name
+            : $"{name[..40]}…(sha256:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16]}, {Encoding.UTF8.GetByteCount(name)} bytes)";
+
     private static string Cut(string canonical)
     {
         JsonNode? parsed;

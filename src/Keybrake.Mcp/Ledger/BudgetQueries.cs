@@ -24,7 +24,9 @@ internal static class BudgetQueries
             "AND at_ms >= @from AND (@agent IS NULL OR agent = @agent)",
             ("@role", who.Role), ("@currency", budget.Limit.Currency.Code), ("@from", WindowStart(budget.Window, now)),
             ("@agent", budget.Per == LimitScope.Agent ? who.Agent : null));
-        return new BudgetUsage(who.Role, budget.Per == LimitScope.Agent ? who.Agent : null, budget, total - held, held);
+        // The total counts whole buckets and a hold's own series, the held part the exact window: at the window's edge the
+        // two can disagree by a hold, so the split (never the check) is clamped.
+        return new BudgetUsage(who.Role, budget.Per == LimitScope.Agent ? who.Agent : null, budget, Math.Max(0, total - held), held);
     }
 
     /// <summary>The first enforced (not shadow) budget that has no room for <paramref name="minor"/> more, with its usage.</summary>

@@ -41,6 +41,12 @@ public sealed record CallStart
 
     public string? Object { get; init; }
 
+    /// <summary>
+    /// One call at a time on <see cref="Object"/>: the call does not start while another call on it has an unknown outcome
+    /// (in flight, or not yet settled), so a request is never prepared against a state an earlier one is still changing.
+    /// </summary>
+    public bool ExclusiveOnObject { get; init; }
+
     /// <summary>An approved approval whose hold this call takes over instead of holding anew.</summary>
     public string? ApprovalId { get; init; }
 
@@ -96,6 +102,9 @@ public abstract record StartDecision
 
     /// <summary>Concurrent calls filled a rate limit since the call's first check; nothing was written.</summary>
     public sealed record RateLimited(RateLimitHit Hit) : StartDecision;
+
+    /// <summary>Another call on the same object, whose outcome is not known yet, must finish first.</summary>
+    public sealed record ObjectBusy(AuditRecord Other) : StartDecision;
 }
 
 /// <summary>A rate limit that refused a call and when it frees up.</summary>

@@ -78,6 +78,13 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             RateCounts.Count(connection, start.Who, start.RateLimits, now);
         }
 
+        if (start.ExclusiveOnObject && start.Object is { } touched && connection.ReadFirst(
+                $"SELECT {AuditRow.Columns} FROM audit WHERE object = @object AND outcome = 'unknown' ORDER BY at_ms LIMIT 1",
+                AuditRow.Read, ("@object", touched)) is { } busy)
+        {
+            return new StartDecision.ObjectBusy(busy.ToRecord());
+        }
+
         if (start.ApprovalId is { } approvalId)
         {
             if (!SqliteApprovals.Consume(connection, approvalId, start.Fingerprint ?? "", start.CallId, now))
@@ -142,17 +149,24 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
     private static void CompleteCall(SqliteConnection connection, CallCompletion c, long now)
     {
         // The row first: settling as held reads the held amount from the spend row that settling removes.
-        // RETURNING: the row as updated seals it, without reading it again.
+        // RETURNING: the row as updated seals it, without reading it again. Only a row still unknown: two completions of one
+        // call (an agent's retry and the original, a reconciliation) race, and the first one that knows wins; a later one
+        // must neither overwrite it nor settle a hold that is already gone.
         var updated = connection.ReadFirst(
             "UPDATE audit SET outcome = @outcome, code = @code, message = @message, " +
             "amount = CASE WHEN @settleAsHeld AND @moved IS NULL THEN (SELECT amount_minor FROM spend WHERE spend.call_id = audit.call_id) ELSE @moved END, " +
             "currency = COALESCE(@currency, currency), object = COALESCE(@object, object), stripe_request_id = @stripeRequestId, " +
             "recurring_delta = COALESCE(@recurringDelta, recurring_delta), " +
-            $"duration_ms = @durationMs, result = @result WHERE call_id = @callId RETURNING {AuditRow.Columns}",
+            $"duration_ms = @durationMs, result = @result WHERE call_id = @callId AND outcome = 'unknown' RETURNING {AuditRow.Columns}",
             AuditRow.Read, ("@outcome", c.Outcome), ("@code", c.Code), ("@message", c.Message), ("@settleAsHeld", c.SettleAsHeld), ("@moved", c.MovedMinor),
             ("@currency", c.Currency), ("@object", c.Object), ("@stripeRequestId", c.StripeRequestId),
             ("@recurringDelta", c.RecurringDelta?.ToJson().ToJsonString()), ("@durationMs", c.DurationMs),
             ("@result", c.Result), ("@callId", c.CallId));
+        if (updated is null)
+        {
+            return;
+        }
+
         if (c.Outcome == AuditOutcomes.Unknown)
         {
             // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
@@ -166,10 +180,7 @@ public sealed class SqliteLedger(SqliteDatabase database, TimeProvider time) : I
             SpendBook.Release(connection, c.CallId);
         }
 
-        if (updated is not null)
-        {
-            AuditChainStore.Append(connection, updated.ToRecord(), now);
-        }
+        AuditChainStore.Append(connection, updated.ToRecord(), now);
     }
 
     public Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct)

@@ -35,6 +35,22 @@ public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
     public static bool IsKeyInUse(StripeException ex) =>
         ex.HttpStatusCode == HttpStatusCode.Conflict && (ex.StripeError?.Code == "idempotency_key_in_use" || ex.StripeError?.Type == "idempotency_error");
 
+    /// <summary>
+    /// An error Stripe gives before its idempotency layer has looked at the request (authentication, permissions, rate
+    /// limits, a lock it could not take, parameters that do not match the key's first request): it says nothing about
+    /// whether an earlier attempt under the same key was applied. Not so for an answer marked <c>Idempotent-Replayed</c>,
+    /// which is Stripe's stored answer to that first attempt.
+    /// </summary>
+    public static bool SaysNothingAboutEarlierAttempts(StripeException ex) =>
+        !IsReplayedAnswer(ex)
+        && (ex.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict
+            || ex.StripeError?.Type == "idempotency_error");
+
+    /// <summary>Stripe's stored answer to the first request under this idempotency key, sent again.</summary>
+    public static bool IsReplayedAnswer(StripeException ex) =>
+        ex.StripeResponse?.Headers is { } headers && headers.TryGetValues("Idempotent-Replayed", out var values)
+        && values.Any(v => string.Equals(v, "true", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>A 5xx may have been applied before Stripe failed: after the last retry the outcome is unknown, not failed.</summary>
     public static bool MayHaveApplied(StripeException ex) => (int)ex.HttpStatusCode >= 500;
 

@@ -23,15 +23,36 @@ public static class SubscriptionCharges
         || ((before.UnitAmount ?? 0) == 0 && (after.UnitAmount ?? 0) > 0);
 
     /// <summary>
+    /// Why the amounts of this price cannot be computed from its unit amount and quantity (tiered, decimal, transformed or
+    /// customer-chosen amounts); null when they can.
+    /// </summary>
+    public static string? UnsupportedShape(Price price) => price switch
+    {
+        { BillingScheme: { } scheme } when scheme != "per_unit" => $"is billed '{scheme}'",
+        { TransformQuantity: not null } => "transforms the quantity before billing it",
+        { CustomUnitAmount: not null } => "lets the customer choose the amount",
+        { UnitAmount: null } => "has no whole unit amount (a fraction of a minor unit)",
+        _ => null,
+    };
+
+    /// <summary>
     /// The invoice this very request created, from Stripe's answer to it (fresh or replayed for its idempotency key): the
     /// subscription's latest invoice, when it is not the one it had before the call.
     /// </summary>
     public static Invoice? CreatedBy(Subscription answer, string? latestInvoiceBefore) =>
         answer.LatestInvoice is { } invoice && invoice.Id != latestInvoiceBefore ? invoice : null;
 
-    /// <summary>The money a change moved: what its invoice collected (nothing when it created none, or it was not paid).</summary>
+    /// <summary>The money a change moved: what its invoice collected or is collecting (nothing when it created none).</summary>
     public static MoneyAmount Collected(Subscription answer, Invoice? created) =>
-        new(created?.AmountPaid ?? 0, Currency.Get(created?.Currency ?? answer.Currency));
+        new(created is null ? 0 : Collecting(created, charging: created.CollectionMethod != "send_invoice"), Currency.Get(created?.Currency ?? answer.Currency));
+
+    /// <summary>
+    /// What an invoice has collected, and, while it is open and <paramref name="charging"/> (Stripe takes the payment itself),
+    /// what it is still collecting: a bank debit stays processing for days and a failed payment is retried, so the money
+    /// that moves later is counted now, never not at all. An invoice sent to the customer to pay counts what was paid.
+    /// </summary>
+    public static long Collecting(Invoice invoice, bool charging) =>
+        invoice.Status == "open" && charging ? invoice.AmountPaid + invoice.AmountRemaining : invoice.AmountPaid;
 
     /// <summary>The result fields of a change's money: the invoice it created (or null) and what it moved now.</summary>
     public static void Describe(JsonObject result, Invoice? created, MoneyAmount collected, RecurringDelta? delta)

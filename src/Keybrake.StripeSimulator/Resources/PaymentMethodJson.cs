@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Keybrake.StripeSimulator.Resources;
 
-/// <summary>Builds card payment method objects.</summary>
+/// <summary>Builds payment method objects: cards, and bank accounts for direct debits.</summary>
 internal static class PaymentMethodJson
 {
     public static JsonObject Create(string id, string? customer, string brand, string last4, int expMonth, int expYear, long now) => new()
@@ -41,6 +41,27 @@ internal static class PaymentMethodJson
         ["metadata"] = new JsonObject(),
         ["type"] = "card",
     };
+
+    /// <summary>A US bank account (ACH Direct Debit): its payments stay <c>processing</c> for days before they succeed.</summary>
+    public static JsonObject BankAccount(string id, string? customer, string last4, long now)
+    {
+        var pm = Create(id, customer, "visa", last4, 1, 2000, now);
+        pm.Remove("card");
+        pm["type"] = "us_bank_account";
+        pm["us_bank_account"] = new JsonObject
+        {
+            ["account_holder_type"] = "individual",
+            ["account_type"] = "checking",
+            ["bank_name"] = "STRIPE TEST BANK",
+            ["financial_connections_account"] = null,
+            ["fingerprint"] = "simbank" + last4,
+            ["last4"] = last4,
+            ["networks"] = new JsonObject { ["preferred"] = "ach", ["supported"] = new JsonArray("ach") },
+            ["routing_number"] = "110000000",
+            ["status_details"] = new JsonObject(),
+        };
+        return pm;
+    }
 
     public static JsonObject EmptyAddress() => new()
     {

@@ -64,27 +64,30 @@ internal sealed class StateFile : IDisposable
             _loadedVersion = version;
         }
 
-        T result;
         try
         {
-            result = action();
+            var result = action();
+            if (Save(store))
+            {
+                Exec("INSERT INTO meta (key, value) VALUES ('version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("$v", (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                tx.Commit();
+                _loadedVersion = version + 1;
+            }
+            else
+            {
+                tx.Commit();
+            }
+
+            return result;
         }
         catch
         {
-            // The objects in memory may be half-changed: the next transaction reloads them from the file.
+            // The objects in memory may be half-changed, or changed but never saved: the next transaction reloads them
+            // from the file, and forgets what it believed written.
             _loadedVersion = -1;
             throw;
         }
-
-        if (Save(store))
-        {
-            _loadedVersion = version + 1;
-            Exec("INSERT INTO meta (key, value) VALUES ('version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                ("$v", _loadedVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        }
-
-        tx.Commit();
-        return result;
     }
 
     private void Load(ObjectStore store)

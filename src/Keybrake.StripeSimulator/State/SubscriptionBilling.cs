@@ -171,6 +171,13 @@ internal static class SubscriptionBilling
         return (string?)card?["card"]?["last4"] != "0341";
     }
 
+    /// <summary>Whether the customer's default payment method is a bank debit, whose payments are processing for days.</summary>
+    public static bool IsDebit(ObjectStore store, string customerId)
+    {
+        var customer = store.Find("customer", customerId);
+        return (string?)store.Find("payment_method", (string?)customer?["invoice_settings"]?["default_payment_method"])?["type"] == "us_bank_account";
+    }
+
     /// <summary>The customer's credit balance applied to an invoice total: (amount due, balance after). Negative balance is credit.</summary>
     public static (long AmountDue, long BalanceAfter) ApplyBalance(ObjectStore store, string customerId, long total)
     {
@@ -216,7 +223,10 @@ internal static class SubscriptionBilling
         invoice["amount_due"] = due;
         invoice["amount_remaining"] = due;
         customer["balance"] = balanceAfter;
-        var paid = due == 0 || (collection == Collection.ChargeNow && CanCharge(store, customerId));
+        // A bank debit is attempted but not paid: the invoice stays open, its payment processing (not failed: Stripe's
+        // error_if_incomplete lets it through), until the bank settles days later.
+        var processing = due > 0 && collection == Collection.ChargeNow && IsDebit(store, customerId);
+        var paid = due == 0 || (collection == Collection.ChargeNow && !processing && CanCharge(store, customerId));
         if (collection == Collection.ChargeNow && due > 0)
         {
             invoice["attempted"] = true;

@@ -116,6 +116,29 @@ public sealed class BoundedInputTests
         Assert.True(grown < 2 * 1024 * 1024, $"the ledger grew by {grown:N0} bytes");
     }
 
+    [Fact]
+    public async Task Calls_to_tools_the_role_lacks_are_bounded_and_count_against_its_rate_limits()
+    {
+        var role = Roles.Refunds(rateLimits: [new RateLimit(LimitScope.Agent, 3, RollingWindow.Minute)]);
+        using var f = new PipelineFixture(role);
+        var name = "delete_everything_" + new string('z', 1024 * 1024);
+
+        var codes = new List<string?>();
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await f.CallAsync("refund-bot", Refund(100), tool: name);
+            Assert.True(response.Message().Length < 600, $"{response.Message().Length} characters");
+            codes.Add(response.Code());
+        }
+
+        Assert.Equal(["not_allowed", "not_allowed", "not_allowed", "rate_limited", "rate_limited"], codes);
+        var rows = await f.AuditAsync();
+        Assert.All(rows, r => Assert.True(r.Tool.Length <= AuditArguments.MaxToolName + 60 && (r.Message?.Length ?? 0) < 600, r.Tool[..40]));
+        Assert.StartsWith("delete_everything_zzz", rows[0].Tool);
+        Assert.Contains($"{Encoding.UTF8.GetByteCount(name)} bytes", rows[0].Tool);
+        Assert.Equal(0, f.Operation.Executions);
+    }
+
     private static long LedgerBytes(PipelineFixture f) =>
         new[] { "", "-wal" }.Select(suffix => new FileInfo(f.Database.Path + suffix)).Where(i => i.Exists).Sum(i => i.Length);
 }

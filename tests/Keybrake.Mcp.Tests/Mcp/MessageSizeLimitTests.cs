@@ -42,6 +42,32 @@ public sealed class MessageSizeLimitTests
         Assert.StartsWith($"{{\"jsonrpc\":\"2.0\",\"method\":\"{ProtocolGuard.TooLargeNotification}\"", lines[0]);
     }
 
+    [Fact]
+    public async Task A_line_at_the_limit_passes_with_either_line_ending_and_one_byte_more_does_not()
+    {
+        const string line = "{\"id\":12}"; // 9 bytes
+        Assert.Equal([line, ""], await ThroughAsync(line + "\n", 9));
+        Assert.Equal([line + "\r", ""], await ThroughAsync(line + "\r\n", 9));
+        Assert.Contains(ProtocolGuard.TooLargeMethod, (await ThroughAsync(line + " \n", 9))[0]);
+        Assert.Contains(ProtocolGuard.TooLargeMethod, (await ThroughAsync(line + " \r\n", 9))[0]);
+    }
+
+    [Fact]
+    public async Task A_longer_last_line_without_a_newline_is_answered_too()
+    {
+        var lines = await ThroughAsync("{\"id\":7,\"params\":\"" + new string('x', 300) + "\"}", 100);
+        Assert.Contains($"\"id\":7,\"method\":\"{ProtocolGuard.TooLargeMethod}\"", lines[0]);
+    }
+
+    [Theory]
+    [InlineData("-3", "-3")]
+    [InlineData("\"abc\"", "\"abc\"")]
+    public async Task Negative_and_string_ids_are_recovered(string id, string expected)
+    {
+        var lines = await ThroughAsync($"{{\"params\":\"{new string('x', 300)}\",\"id\":{id}}}\n", 100);
+        Assert.Contains($"\"id\":{expected},", lines[0]);
+    }
+
     /// <summary>Hands out its bytes a few at a time.</summary>
     private sealed class TrickleStream(byte[] bytes, int step) : MemoryStream(bytes)
     {

@@ -171,6 +171,43 @@ public sealed class SubscriptionMoneyTests
     }
 
     [Fact]
+    public async Task A_change_paid_by_bank_debit_counts_the_invoice_still_processing()
+    {
+        await using var world = await WorldAsync(budget: "500.00 USD");
+        world.Stripe.Account.SetDefaultPaymentMethod(world.CustomerA, world.Stripe.Account.AddBankAccount(world.CustomerA));
+        var subscription = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceHobby);
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+
+        var result = await mcp.CallAsync("change_plan", new { subscription, price = world.PriceTeam, quantity = 2, proration_behavior = "always_invoice" });
+
+        // Stripe paid nothing yet (the debit is processing, the invoice open), but it is collecting it: counted now.
+        result.AssertSuccess();
+        var invoice = Assert.Single(world.Stripe.Account.GetInvoices());
+        Assert.Equal(("open", 0L), ((string?)invoice["status"], (long)invoice["amount_paid"]!));
+        var due = (long)invoice["amount_due"]!;
+        Assert.True(due > 0);
+        Assert.Equal(due, result.Structured().GetProperty("amount_charged").GetInt64());
+        Assert.Equal((due, 0L), ((await UsageAsync(world)).SettledMinor, (await UsageAsync(world)).HeldMinor));
+    }
+
+    [Fact]
+    public async Task A_change_to_a_tiered_price_is_refused_before_anything_is_held()
+    {
+        await using var world = await WorldAsync(changePlan: g => g.Remove("prices"));
+        var tiered = world.Stripe.Account.AddTieredPrice("usd", firstTierUpTo: 5, firstTierUnitAmount: 0, restUnitAmount: 90000);
+        var subscription = world.Stripe.Account.AddSubscription(world.CustomerA, world.PriceHobby);
+        await using var mcp = await McpHarness.StartAsync(world, "plan-bot");
+
+        // Its unit amount is null: counted as free, it would hold nothing and pass any recurring-increase cap.
+        var refused = await mcp.CallAsync("change_plan", new { subscription, price = tiered, quantity = 10, proration_behavior = "always_invoice" });
+
+        Assert.Equal("not_allowed", refused.ErrorCode());
+        Assert.Contains($"the new price {tiered} is billed 'tiered'", refused.ErrorMessage());
+        Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+        Assert.Equal(world.PriceHobby, (string?)world.Stripe.Account.GetSubscription(subscription)!["items"]!["data"]![0]!["price"]!["id"]);
+    }
+
+    [Fact]
     public async Task Resuming_a_paused_subscription_counts_the_period_stripe_invoices()
     {
         await using var world = await WorldAsync();

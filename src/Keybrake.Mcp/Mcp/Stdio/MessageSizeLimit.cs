@@ -52,7 +52,9 @@ public sealed class MessageSizeLimit(Stream inner, int limit = MessageSizeLimit.
             {
                 // A last line without a newline goes on as it is (if it is within the limit).
                 _ended = true;
-                _ready = _dropped > 0 ? [] : _line.ToArray();
+                _ready = _dropped > 0 || Oversized(_line.GetBuffer().AsSpan(0, (int)_line.Length))
+                    ? Replacement(IdOf(_line.GetBuffer().AsSpan(0, (int)_line.Length)), _dropped + _line.Length)
+                    : _line.ToArray();
                 _readyOffset = 0;
                 continue;
             }
@@ -78,7 +80,8 @@ public sealed class MessageSizeLimit(Stream inner, int limit = MessageSizeLimit.
                 _id.Feed(part);
                 _dropped += part.Length;
             }
-            else if (_line.Length + part.Length > limit)
+            // One byte over the limit is let through until the newline shows whether it was a CR (CRLF line ends).
+            else if (_line.Length + part.Length > limit + 1)
             {
                 // Over the limit: what was kept of the line is only scanned for its id, and so is the rest of it.
                 _id.Feed(_line.GetBuffer().AsSpan(0, (int)_line.Length));
@@ -101,6 +104,10 @@ public sealed class MessageSizeLimit(Stream inner, int limit = MessageSizeLimit.
                 output.Write(Replacement(_id.Id, _dropped));
                 _dropped = 0;
             }
+            else if (Oversized(_line.GetBuffer().AsSpan(0, (int)_line.Length)))
+            {
+                output.Write(Replacement(IdOf(_line.GetBuffer().AsSpan(0, (int)_line.Length)), _line.Length));
+            }
             else
             {
                 _line.WriteByte((byte)'\n');
@@ -114,6 +121,15 @@ public sealed class MessageSizeLimit(Stream inner, int limit = MessageSizeLimit.
 
         _ready = output.ToArray();
         _readyOffset = 0;
+    }
+
+    // The slack byte was not a CR: the line is one byte over.
+    private bool Oversized(ReadOnlySpan<byte> line) => line.Length > limit && !(line.Length == limit + 1 && line[^1] == (byte)'\r');
+
+    private string? IdOf(ReadOnlySpan<byte> line)
+    {
+        _id.Feed(line);
+        return _id.Id;
     }
 
     private static byte[] Replacement(string? id, long bytes)

@@ -134,7 +134,7 @@ internal sealed class TopLevelIdScanner
         var text = _value.ToString();
         var valid = isString
             ? text.Length >= 2 && text[1..^1].All(ch => ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
-            : text.Length > 0 && text.Length <= 19 && text.All(char.IsAsciiDigit);
+            : text.TrimStart('-') is { Length: > 0 and <= 18 } digits && text.Length - digits.Length <= 1 && digits.All(char.IsAsciiDigit);
         Id = valid ? text : null;
         if (!valid)
         {

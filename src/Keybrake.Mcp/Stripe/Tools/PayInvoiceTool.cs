@@ -82,7 +82,8 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
 
         // What the invoice showed paid before the call, kept with the call: a re-send reads Stripe's answer against it too.
         var paidBefore = Stripe.SubscriptionCharges.Number(call.Prepared, "paid_before") ?? 0;
-        var moved = Math.Max(0, invoice.AmountPaid - paidBefore);
+        // Paid now or still being collected (a bank debit processing): the payment this call started counts either way.
+        var moved = Math.Max(0, Stripe.SubscriptionCharges.Collecting(invoice, charging: true) - paidBefore);
         return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), new MoneyAmount(moved, Currency.Get(invoice.Currency)), invoice.Id, invoice.StripeResponse?.RequestId);
     }
 }

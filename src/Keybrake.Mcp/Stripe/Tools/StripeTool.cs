@@ -71,9 +71,19 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
             // An earlier attempt with this idempotency key is still running at Stripe: its outcome is not known yet.
             return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe is still processing an earlier attempt of this request");
         }
+        catch (StripeException ex) when (Effect != ToolEffect.Read && keys.Resend && StripeRetry.SaysNothingAboutEarlierAttempts(ex))
+        {
+            // Refused before Stripe looked at the key: the first attempt may still have been applied. The hold stays.
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe answered {(int)ex.HttpStatusCode} to the request sent again, " +
+                "which says nothing about its first attempt");
+        }
         catch (StripeException ex)
         {
             return new ExecutionResult.Failed(StripeFailures.ToDenial(ex, call.Role.Role), ex.StripeResponse?.RequestId);
+        }
+        catch (RoleKeyUnavailableException ex) when (keys.Resend)
+        {
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}) could not be sent again: {ex.Message}");
         }
         catch (RoleKeyUnavailableException ex)
         {
@@ -90,7 +100,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
     }
 
-    /// <summary>Whether the call can be sent again as the very same request (a POST with the same parameters and idempotency key).</summary>
+    public virtual bool OneAtATimePerObject => false;
+
     public virtual bool CanReplay(ToolInvocation call) => Effect != ToolEffect.Read;
 
     public async Task<Reconciliation> ReconcileAsync(AuditRecord record, RoleManifest role, bool replay, CancellationToken ct)
@@ -105,8 +116,10 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         {
             Prepared = record.Context is { } context ? JsonNode.Parse(context) as JsonObject : null,
         };
-        if (replay && record.IdempotencyKey is { } key && CanReplay(call)
-            && await ReplayAsync(call, new ExecutionKeys(key, record.CallId, record.Agent), ct) is { } certain)
+        // A row whose arguments were cut to bound the audit log no longer holds the request as it was sent.
+        if (replay && record.IdempotencyKey is { } key && record.ArgumentsSha256 is null && CanReplay(call)
+            && await ChangedSincePreparedAsync(call, ct) is null
+            && await ReplayAsync(call, new ExecutionKeys(key, record.CallId, record.Agent) { Resend = true }, ct) is { } certain)
         {
             return certain;
         }
@@ -151,9 +164,13 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         {
             return new Reconciliation.StillUnknown("Stripe is still processing the request (409 for its idempotency key); try again shortly");
         }
-        catch (StripeException ex) when (ex.StripeError?.Type == "idempotency_error")
+        catch (StripeException ex) when (ex.StripeError?.Type == "idempotency_error" && !StripeRetry.IsReplayedAnswer(ex))
         {
             return null;
+        }
+        catch (StripeException ex) when (StripeRetry.SaysNothingAboutEarlierAttempts(ex))
+        {
+            return new Reconciliation.StillUnknown($"Stripe answered {(int)ex.HttpStatusCode} to the request sent again, which says nothing about its first attempt");
         }
         catch (StripeException ex) when (StripeRetry.MayHaveApplied(ex))
         {
@@ -175,6 +192,21 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
     }
 
+    public async Task<string?> ChangedSincePreparedAsync(ToolInvocation call, CancellationToken ct)
+    {
+        try
+        {
+            return await clients.Retry.RunAsync(() => ChangedSinceCoreAsync(call, Client(call), ct), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return $"could not read what call {call.CallId} acts on to check it is as the request found it ({ex.GetType().Name})";
+        }
+    }
+
+    /// <summary>See <see cref="IToolOperation.ChangedSincePreparedAsync"/>; tools whose request means the same whatever changed since keep the default.</summary>
+    protected virtual Task<string?> ChangedSinceCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) => Task.FromResult<string?>(null);
+
     /// <summary>Looks at Stripe for the effect of an earlier call (its id is <c>call.CallId</c>). Tools that cannot tell say so.</summary>
     protected virtual Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         Task.FromResult<Reconciliation>(new Reconciliation.StillUnknown($"{Name} cannot be reconciled automatically; check call {call.CallId} in Stripe's dashboard"));
@@ -183,9 +215,14 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     protected static async Task<Reconciliation> BySubscriptionStampAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
         var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
-        return subscription.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId
-            ? new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id)
-            : new Reconciliation.DidNotHappen($"subscription {subscription.Id} does not carry call {call.CallId}");
+        return subscription.Metadata?.GetValueOrDefault("keybrake_call") switch
+        {
+            { } stamp when stamp == call.CallId => new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id),
+            // Another call changed it since and stamped over this one's mark, if this one landed at all: no evidence either way.
+            { } other => new Reconciliation.StillUnknown($"subscription {subscription.Id} was changed since by call {other}, which replaced any mark of " +
+                $"call {call.CallId}; check the subscription's events in Stripe's dashboard"),
+            null => new Reconciliation.DidNotHappen($"subscription {subscription.Id} does not carry call {call.CallId}"),
+        };
     }
 
     /// <summary>Reads the record(s) the policy needs.</summary>

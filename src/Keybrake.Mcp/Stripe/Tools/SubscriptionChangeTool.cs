@@ -42,6 +42,17 @@ public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider
         StripeClient stripe, CancellationToken ct)
     {
         var item = subscription.Items.Data[0];
+        foreach (var (which, shape) in new[] { ("current", item.Price), ("new", price) })
+        {
+            if (SubscriptionCharges.UnsupportedShape(shape) is { } why)
+            {
+                // What such a price bills (tiers, fractions of a cent, amounts the customer picks) is not what the hold and
+                // the recurring-increase check can count: refused rather than held at nothing.
+                return Refuse(resolution, DenialCodes.NotAllowed,
+                    $"cannot change: {Name} supports only per-unit prices with a whole unit amount, and the {which} price {shape.Id} {why}");
+            }
+        }
+
         var behavior = Arg(call, "proration_behavior");
         // Stripe cannot take a proration date with "none"; otherwise the change is billed as of the second previewed.
         long? prorationDate = behavior == "none" ? null : time.GetUtcNow().ToUnixTimeSeconds();

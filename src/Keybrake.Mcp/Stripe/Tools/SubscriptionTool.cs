@@ -9,6 +9,10 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// </summary>
 public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clients)
 {
+    // A change is prepared against the subscription's current items, trial and pause: another change still in flight
+    // would make it act on a state it did not see.
+    public override bool OneAtATimePerObject => true;
+
     /// <summary>Verb for messages about the call: "pause", "plan change".</summary>
     protected abstract string Action { get; }
 
@@ -24,8 +28,46 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
             Action = Action,
             Prefetched = subscription,
         };
-        return await CheckAsync(call, subscription, resolution, stripe, ct);
+        var checkedResolution = await CheckAsync(call, subscription, resolution, stripe, ct);
+        if (checkedResolution.Denial is not null)
+        {
+            return checkedResolution;
+        }
+
+        // What the request found, kept with the call: it is sent again only while the subscription is still so.
+        var prepared = checkedResolution.Prepared ?? [];
+        prepared[BeforeField] = StateOf(subscription);
+        return checkedResolution with { Prepared = prepared };
     }
+
+    private const string BeforeField = "before";
+
+    protected override async Task<string?> ChangedSinceCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
+    {
+        if (SubscriptionCharges.Text(call.Prepared, BeforeField) is not { } before)
+        {
+            // Started before calls kept what they found: nothing to compare with.
+            return null;
+        }
+
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        if (subscription.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId || StateOf(subscription) == before)
+        {
+            return null;
+        }
+
+        return $"subscription {subscription.Id} changed since call {call.CallId} found it (then: {before}; now: {StateOf(subscription)})";
+    }
+
+    /// <summary>
+    /// What a request on the subscription depends on, in one line: its items, status, pause, trial, cancellation and latest
+    /// invoice. The same line before and now means no one changed it in between.
+    /// </summary>
+    private static string StateOf(Subscription s) =>
+        string.Join(' ', s.Items.Data.Select(i => $"{i.Id}={i.Price?.Id}x{i.Quantity}")) +
+        $" status={s.Status} pause={s.PauseCollection?.Behavior ?? "none"} trial_end={(s.TrialEnd is { } t ? new DateTimeOffset(t, TimeSpan.Zero).ToUnixTimeSeconds() : 0)}" +
+        $" cancel_at_period_end={s.CancelAtPeriodEnd} cancel_at={(s.CancelAt is { } c ? new DateTimeOffset(c, TimeSpan.Zero).ToUnixTimeSeconds() : 0)}" +
+        $" latest_invoice={s.LatestInvoiceId}";
 
     protected override Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         BySubscriptionStampAsync(call, stripe, ct);
