@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Keybrake.Mcp;
 
 /// <summary>Where a server process finds its manifests, its ledger, its keys and Stripe.</summary>
-public sealed record KeybrakeOptions(string DatabasePath, StripeConnection Stripe, Func<string, string?> Environment)
+public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Stripe, Func<string, string?> Environment)
 {
     /// <summary>The manifest folder to watch for edits; null serves the manifests given at start, unchanged.</summary>
     public string? ManifestsDirectory { get; init; }
@@ -28,10 +28,14 @@ public static class KeybrakeServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new ManifestSource(manifests));
-        // A factory, not an instance: the container then disposes it, closing the writer's and readers' kept connections.
-        services.AddSingleton(_ => new SqliteDatabase(options.DatabasePath,
-            fullSync: string.Equals(options.Environment("KEYBRAKE_DB_SYNCHRONOUS"), "full", StringComparison.OrdinalIgnoreCase)));
-        services.AddSingleton<ILedger, SqliteLedger>();
+        // A factory, not an instance: the container then disposes it, closing its kept connections.
+        services.AddSingleton(_ => LedgerDatabases.Open(options.Ledger, new LedgerOptions
+        {
+            FullSync = string.Equals(options.Environment("KEYBRAKE_DB_SYNCHRONOUS"), "full", StringComparison.OrdinalIgnoreCase),
+        }));
+        services.AddSingleton(sp => InstanceIdentity.ForThisProcess(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILedger>(sp => new SqlLedger(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<InstanceIdentity>()));
         services.AddSingleton(sp => new StripeClients(options.Stripe, options.Environment));
         services.AddSingleton<IToolOperation, IssueRefundTool>();
         services.AddSingleton<IToolOperation, CapturePaymentIntentTool>();
@@ -60,7 +64,7 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IdentifyAgentCheck>();
-        services.AddSingleton<IApprovalStore, SqliteApprovals>();
+        services.AddSingleton<IApprovalStore, SqlApprovals>();
         services.AddSingleton<ApprovalGate>();
         services.AddSingleton<ShadowRecorder>();
         services.AddSingleton(sp => new Reconciler(
@@ -74,7 +78,7 @@ public static class KeybrakeServices
         services.AddSingleton<SpentBudgetHints>();
         services.AddSingleton<GovernancePipeline>();
         services.AddSingleton<Mcp.LiveToolSets>();
-        services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
+        services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)
         {
             services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));

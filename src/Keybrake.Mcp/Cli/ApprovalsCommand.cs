@@ -81,7 +81,7 @@ public static class ApprovalsCommand
         return command;
     }
 
-    private static async Task<SqliteApprovals> StoreAsync(CliContext cli, CancellationToken ct) => new(await cli.OpenDatabaseAsync(ct), TimeProvider.System);
+    private static async Task<SqlApprovals> StoreAsync(CliContext cli, CancellationToken ct) => new(await cli.OpenDatabaseAsync(ct), TimeProvider.System);
 
     private static JsonObject ToJson(ApprovalRecord a) => new()
     {

@@ -22,8 +22,11 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, s
     /// <summary>stderr's log level for servers (<c>--log-level</c> / <c>KEYBRAKE_LOG_LEVEL</c>): warnings and errors by default.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 
-    /// <summary>The ledger as messages name it: its path, and "(sandbox)" for the sandbox's.</summary>
-    public string LedgerName => Sandbox ? $"{DatabasePath} (sandbox)" : DatabasePath;
+    /// <summary>The ledger <see cref="DatabasePath"/> names: a SQLite file or a PostgreSQL database (checked when the command line is read).</summary>
+    public LedgerLocation Ledger => LedgerLocation.Parse(DatabasePath);
+
+    /// <summary>The ledger as messages name it: its path or URL (never its password), and "(sandbox)" for the sandbox's.</summary>
+    public string LedgerName => Sandbox ? $"{Ledger.Name} (sandbox)" : Ledger.Name;
 
     /// <summary>Loads and validates the manifests, printing every error; null when there is any.</summary>
     public ManifestSet? LoadManifests()
@@ -45,33 +48,30 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, s
     }
 
     /// <summary>Opens the shared ledger, creating it on first use.</summary>
-    public async Task<SqliteLedger> OpenLedgerAsync(CancellationToken ct) => new(await OpenDatabaseAsync(ct), TimeProvider.System);
+    public async Task<SqlLedger> OpenLedgerAsync(CancellationToken ct) => new(await OpenDatabaseAsync(ct), TimeProvider.System);
 
     /// <summary>Opens the ledger's database, creating and migrating it on first use, and says on stderr which ledger it is.</summary>
-    public async Task<SqliteDatabase> OpenDatabaseAsync(CancellationToken ct)
+    public async Task<ILedgerDatabase> OpenDatabaseAsync(CancellationToken ct)
     {
-        // The real and the sandbox ledger are two files: an operator must see which one a command acted on.
+        // The real and the sandbox ledger are two: an operator must see which one a command acted on.
         Error.WriteLine($"ledger: {LedgerName}");
         // Operator commands are rare and a revoke must survive even a power cut once it returned: fsync every commit.
-        var database = new SqliteDatabase(DatabasePath, fullSync: true);
-        await database.InitializeAsync(ct);
-        return database;
+        return await LedgerDatabases.OpenMigratedAsync(Ledger, new LedgerOptions { FullSync = true }, ct);
     }
 
     /// <summary>
     /// Warns (on stderr) when <paramref name="agent"/> has never called through this ledger but has through the other one:
     /// a revoke of the real ledger does not stop a sandbox agent, and the reverse.
     /// </summary>
-    public async Task WarnIfAgentIsElsewhereAsync(SqliteLedger ledger, string agent, CancellationToken ct)
+    public async Task WarnIfAgentIsElsewhereAsync(SqlLedger ledger, string agent, CancellationToken ct)
     {
         if (OtherDatabasePath is not { } other || !File.Exists(other) || await CallsOfAsync(ledger, agent, ct) > 0)
         {
             return;
         }
 
-        using var database = new SqliteDatabase(other);
-        await database.InitializeAsync(ct);
-        var elsewhere = await CallsOfAsync(new SqliteLedger(database, TimeProvider.System), agent, ct);
+        using var database = await LedgerDatabases.OpenMigratedAsync(LedgerLocation.Parse(other), null, ct);
+        var elsewhere = await CallsOfAsync(new SqlLedger(database, TimeProvider.System), agent, ct);
         if (elsewhere > 0)
         {
             Error.WriteLine($"warning: agent '{agent}' has never called through this ledger ({LedgerName}), but made {elsewhere} call(s) through " +
@@ -79,7 +79,7 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, Func<string, s
         }
     }
 
-    private static async Task<int> CallsOfAsync(SqliteLedger ledger, string agent, CancellationToken ct) =>
+    private static async Task<int> CallsOfAsync(SqlLedger ledger, string agent, CancellationToken ct) =>
         (await ledger.ReadAuditAsync(new AuditQuery(agent, Limit: 1) { WithHashes = false, WithPayloads = false }, ct)).Count;
 
     /// <summary>The default database path: <c>$XDG_DATA_HOME/keybrake/keybrake.db</c>, else <c>~/.local/share/keybrake/keybrake.db</c>.</summary>

@@ -14,12 +14,30 @@ public static class KeybrakeCli
             return ExitCodes.BadUsage;
         }
 
+        if (env("KEYBRAKE_DB") is { Length: > 0 } fromEnv && LedgerError(fromEnv) is { } badDb)
+        {
+            error.WriteLine($"KEYBRAKE_DB: {badDb}");
+            return ExitCodes.BadUsage;
+        }
+
         var manifests = new Option<string?>("--manifests")
         {
             Description = "Manifest folder (env KEYBRAKE_MANIFESTS; default ./tool-manifests if it exists, else $XDG_CONFIG_HOME/keybrake/tool-manifests).",
             Recursive = true,
         };
-        var db = new Option<string?>("--db") { Description = "Ledger database (env KEYBRAKE_DB, default $XDG_DATA_HOME/keybrake/keybrake.db).", Recursive = true };
+        var db = new Option<string?>("--db")
+        {
+            Description = "Ledger: a SQLite file, or postgres://user:password@host:5432/database for several instances (env KEYBRAKE_DB, " +
+                          "default $XDG_DATA_HOME/keybrake/keybrake.db).",
+            Recursive = true,
+        };
+        db.Validators.Add(result =>
+        {
+            if (result.GetValue(db) is { } value && LedgerError(value) is { } bad)
+            {
+                result.AddError(bad);
+            }
+        });
         var sandbox = new Option<bool>("--sandbox")
         {
             Description = "The sandbox: its own ledger (keybrake-sandbox.db beside the real one, unless --db) and, for serve, a simulated Stripe account.",
@@ -90,7 +108,30 @@ public static class KeybrakeCli
             return ExitCodes.BadUsage;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct);
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, ct);
+        }
+        catch (Ledger.LedgerUnavailableException ex)
+        {
+            // Said in one line, with no stack trace: the ledger is the operator's to fix (a file, a database, a network).
+            error.WriteLine($"keybrake-mcp: {ex.Message}");
+            return ExitCodes.CheckFailed;
+        }
+    }
+
+    // What is wrong with a --db value (another scheme, a URL without a database), or null when it names a ledger.
+    private static string? LedgerError(string value)
+    {
+        try
+        {
+            Ledger.LedgerLocation.Parse(value);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
     }
 
     // Clients start servers from any folder: ./tool-manifests when there is one, else the user's config folder.

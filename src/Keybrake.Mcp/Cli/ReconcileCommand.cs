@@ -37,10 +37,10 @@ public static class ReconcileCommand
                 return ExitCodes.CheckFailed;
             }
 
-            await cli.OpenDatabaseAsync(ct);
+            (await cli.OpenDatabaseAsync(ct)).Dispose();
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
-                .AddKeybrake(manifests, new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment))
+                .AddKeybrake(manifests, new KeybrakeOptions(cli.Ledger, StripeConnection.FromEnvironment(cli.Environment), cli.Environment))
                 .BuildServiceProvider();
             var reconciler = services.GetRequiredService<Reconciler>();
             var grace = DurationText.TryParse(parse.GetValue(olderThan)) ?? reconciler.Grace;

@@ -59,15 +59,19 @@ public static class ServeCommand
                 return ExitCodes.CheckFailed;
             }
 
-            await using var simulated = cli.Sandbox ? await SandboxHost.StartAsync(cli, manifests, ct) : null;
-            cli = simulated?.Cli ?? cli;
-            using (var database = new Ledger.SqliteDatabase(cli.DatabasePath))
+            if (cli.Sandbox && cli.Ledger is Ledger.LedgerLocation.PostgresUrl)
             {
-                // Migrations before serving; the server's own instance (one writer per process) comes from its services.
-                await database.InitializeAsync(ct);
+                // The simulated account lives in a file beside the sandbox's ledger, on this machine.
+                cli.Error.WriteLine("serve: --sandbox keeps its ledger and its simulated Stripe account on this machine; give it a SQLite --db, or none");
+                return ExitCodes.BadUsage;
             }
 
-            var options = new KeybrakeOptions(cli.DatabasePath, StripeConnection.FromEnvironment(cli.Environment), cli.Environment)
+            await using var simulated = cli.Sandbox ? await SandboxHost.StartAsync(cli, manifests, ct) : null;
+            cli = simulated?.Cli ?? cli;
+            // Migrations before serving; the server's own database (one writer per process) comes from its services.
+            (await Ledger.LedgerDatabases.OpenMigratedAsync(cli.Ledger, null, ct)).Dispose();
+
+            var options = new KeybrakeOptions(cli.Ledger, StripeConnection.FromEnvironment(cli.Environment), cli.Environment)
             {
                 ManifestsDirectory = cli.ManifestsDirectory,
                 Sandbox = simulated is not null,
@@ -118,7 +122,7 @@ public static class ServeCommand
         }
 
         WarnAboutMissingTools(logger, role, provider.GetRequiredService<ToolRegistry>());
-        logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.DatabasePath);
+        logger.LogInformation("Serving agent {Agent} (role {Role}) over stdio; ledger {Db}", name, role.Role, cli.LedgerName);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>

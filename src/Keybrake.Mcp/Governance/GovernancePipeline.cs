@@ -513,8 +513,7 @@ public sealed class GovernancePipeline(
     }
 
     private static bool IsLedgerFailure(Exception ex) =>
-        ex is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException
-            or ObjectDisposedException; // the ledger closing at shutdown
+        ex is LedgerUnavailableException or ObjectDisposedException; // the ledger closing at shutdown
 
     private sealed record RoleManifestAndGrant(Manifests.RoleManifest Role, Manifests.ToolGrant Grant);
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Keybrake.Mcp.Ledger.Storage;
+using Dapper;
 
 namespace Keybrake.Mcp.Ledger;
 
@@ -12,7 +12,7 @@ public sealed record AgentTokenInfo(string Id, string Agent, DateTimeOffset Crea
 /// the row, the SHA-256 of the whole token is compared in constant time. Only the hash is stored, so the ledger file
 /// cannot be used to call the server.
 /// </summary>
-public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
+public sealed class AgentTokens(ILedgerDatabase database, TimeProvider time)
 {
     private const string Prefix = "kbk_";
 
@@ -26,10 +26,9 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var token = $"{Prefix}{id}_{secret}";
         var now = time.GetUtcNow();
-        await using var connection = await database.OpenAsync(ct);
-        connection.Exec(
+        await database.WriteAsync(s => s.Connection.ExecuteAsync(
             "INSERT INTO agent_token (id, agent, hash, created_at_ms) VALUES (@id, @agent, @hash, @now)",
-            ("@id", id), ("@agent", agent), ("@hash", Hash(token)), ("@now", now.ToUnixTimeMilliseconds()));
+            new { id, agent, hash = Hash(token), now = now.ToUnixTimeMilliseconds() }, s.Transaction), ct);
         return (token, new AgentTokenInfo(id, agent, now, null, null));
     }
 
@@ -48,8 +47,8 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
         }
 
         var id = presented[Prefix.Length..separator];
-        await using var connection = await database.OpenAsync(ct);
-        var row = connection.ReadFirst($"SELECT {TokenRow.Columns} FROM agent_token WHERE id = @id", TokenRow.Read, ("@id", id));
+        var row = await database.ReadAsync(s => s.Connection.QueryFirstOrDefaultAsync<TokenRow>(
+            $"SELECT {TokenRow.Columns} FROM agent_token WHERE id = @id", new { id }, s.Transaction), ct);
         if (row is null || row.RevokedAtMs is not null ||
             !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.Hash), Encoding.ASCII.GetBytes(Hash(presented))))
         {
@@ -59,40 +58,36 @@ public sealed class AgentTokens(SqliteDatabase database, TimeProvider time)
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (row.LastUsedAtMs is not { } lastUsed || now - lastUsed > LastUsedResolution.TotalMilliseconds)
         {
-            connection.Exec("UPDATE agent_token SET last_used_at_ms = @now WHERE id = @id", ("@now", now), ("@id", id));
+            await database.WriteAsync(s => s.Connection.ExecuteAsync("UPDATE agent_token SET last_used_at_ms = @now WHERE id = @id", new { now, id }, s.Transaction), ct);
         }
 
         return row.ToInfo();
     }
 
-    public async Task<IReadOnlyList<AgentTokenInfo>> ListAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        return connection.ReadAll($"SELECT {TokenRow.Columns} FROM agent_token ORDER BY created_at_ms, id", TokenRow.Read).ConvertAll(r => r.ToInfo());
-    }
+    public Task<IReadOnlyList<AgentTokenInfo>> ListAsync(CancellationToken ct) =>
+        database.ReadAsync<IReadOnlyList<AgentTokenInfo>>(async s =>
+            (await s.Connection.QueryAsync<TokenRow>($"SELECT {TokenRow.Columns} FROM agent_token ORDER BY created_at_ms, id", transaction: s.Transaction))
+            .Select(r => r.ToInfo()).ToArray(), ct);
 
     /// <summary>Revokes one token; false when no live token has that id.</summary>
     public async Task<bool> RevokeAsync(string id, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        return connection.Exec(
-            "UPDATE agent_token SET revoked_at_ms = @now WHERE id = @id AND revoked_at_ms IS NULL",
-            ("@now", time.GetUtcNow().ToUnixTimeMilliseconds()), ("@id", id)) > 0;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return await database.WriteAsync(s => s.Connection.ExecuteAsync(
+            "UPDATE agent_token SET revoked_at_ms = @now WHERE id = @id AND revoked_at_ms IS NULL", new { now, id }, s.Transaction), ct) > 0;
     }
 
     private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '-');
+}
 
-    private sealed record TokenRow(string Id, string Agent, string Hash, long CreatedAtMs, long? LastUsedAtMs, long? RevokedAtMs)
-    {
-        public const string Columns = "id, agent, hash, created_at_ms, last_used_at_ms, revoked_at_ms";
+/// <summary>An <c>agent_token</c> row.</summary>
+internal sealed record TokenRow(string Id, string Agent, string Hash, long CreatedAtMs, long? LastUsedAtMs, long? RevokedAtMs)
+{
+    public const string Columns = "id, agent, hash, created_at_ms, last_used_at_ms, revoked_at_ms";
 
-        public static TokenRow Read(SqliteRow r) =>
-            new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.NullableInt64(4), r.NullableInt64(5));
-
-        public AgentTokenInfo ToInfo() => new(Id, Agent, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs),
-            LastUsedAtMs is { } used ? DateTimeOffset.FromUnixTimeMilliseconds(used) : null,
-            RevokedAtMs is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null);
-    }
+    public AgentTokenInfo ToInfo() => new(Id, Agent, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs),
+        LastUsedAtMs is { } used ? DateTimeOffset.FromUnixTimeMilliseconds(used) : null,
+        RevokedAtMs is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null);
 }

@@ -45,6 +45,12 @@ public sealed record AuditRecord
 
     /// <summary>Hash of the record's latest audit chain event; null when read without it.</summary>
     public string? Hash { get; init; }
+
+    /// <summary>
+    /// The server instance that started the call (its lease says whether it still runs); null for rows older than leases.
+    /// Not part of the contract, not sealed by the chain.
+    /// </summary>
+    public string? Instance { get; init; }
 }
 
 /// <summary>Audit outcomes of the contract.</summary>

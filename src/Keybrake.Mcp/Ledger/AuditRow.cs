@@ -1,31 +1,27 @@
-using Keybrake.Mcp.Ledger.Storage;
-using Microsoft.Data.Sqlite;
-
 namespace Keybrake.Mcp.Ledger;
 
-/// <summary>An <c>audit</c> row; <see cref="Columns"/> selects its properties in the order <see cref="Read"/> reads them.</summary>
+/// <summary>An <c>audit</c> row as the ledger reads it, its columns mapped to properties by name.</summary>
 internal sealed class AuditRow
 {
-    public const string Columns = Fields + Later + "arguments AS Arguments, result AS Result, context AS Context";
+    /// <summary>Every column but the row's hash.</summary>
+    public const string Columns = Fields + Later + "arguments, result, context, instance_id";
 
-    /// <summary><see cref="Columns"/> with empty arguments, no result and no context, in the same positions: a listing that shows none.</summary>
-    public const string ColumnsWithoutPayloads = Fields + Later + "'{}' AS Arguments, NULL AS Result, NULL AS Context";
+    /// <summary><see cref="Columns"/> with empty arguments, no result and no context: a listing that shows none.</summary>
+    public const string ColumnsWithoutPayloads = Fields + Later + "'{}' AS arguments, NULL AS result, NULL AS context, instance_id";
 
     /// <summary>
-    /// <see cref="Columns"/> as the table was when the audit chain began (migration <see cref="LedgerSchema.AuditChainMigration"/>),
-    /// for sealing the rows written before it: the columns added since then are NULL in such rows anyway.
+    /// <see cref="Columns"/> as the table was when the audit chain began (SQLite migration 2), for sealing the rows written
+    /// before it: the columns added since then are NULL in such rows anyway.
     /// </summary>
-    public const string ColumnsAtChainStart = Fields + "NULL AS ArgumentsSha256, NULL AS RecurringDelta, arguments AS Arguments, result AS Result, NULL AS Context";
+    public const string ColumnsAtChainStart = Fields + "NULL AS arguments_sha256, NULL AS recurring_delta, arguments, result, NULL AS context, NULL AS instance_id";
 
     private const string Fields =
-        "id AS Id, call_id AS CallId, at_ms AS AtMs, agent AS Agent, role AS Role, tool AS Tool, outcome AS Outcome, " +
-        "code AS Code, message AS Message, amount AS Amount, currency AS Currency, object AS Object, " +
-        "stripe_request_id AS StripeRequestId, idempotency_key AS IdempotencyKey, duration_ms AS DurationMs, ";
+        "id, call_id, at_ms, agent, role, tool, outcome, code, message, amount, currency, object, stripe_request_id, idempotency_key, duration_ms, ";
 
-    private const string Later = "arguments_sha256 AS ArgumentsSha256, recurring_delta AS RecurringDelta, ";
+    private const string Later = "arguments_sha256, recurring_delta, ";
 
-    /// <summary>Selects the hash of the row's latest chain event, which sealing the row writes onto it.</summary>
-    public const string HashColumn = "hash AS Hash";
+    /// <summary>The hash of the row's latest chain event, which sealing the row writes onto it.</summary>
+    public const string HashColumn = "hash";
 
     public long Id { get; init; }
     public string CallId { get; init; } = "";
@@ -48,16 +44,7 @@ internal sealed class AuditRow
     public string? Result { get; init; }
     public string? Context { get; init; }
     public string? Hash { get; init; }
-
-    /// <summary>Reads a row selected with <see cref="Columns"/> (and <see cref="HashColumn"/> after them, if present), by position.</summary>
-    public static AuditRow Read(SqliteRow r) => new()
-    {
-        Id = r.GetInt64(0), CallId = r.GetString(1), AtMs = r.GetInt64(2), Agent = r.GetString(3), Role = r.GetString(4), Tool = r.GetString(5),
-        Outcome = r.GetString(6), Code = r.NullableString(7), Message = r.NullableString(8), Amount = r.NullableInt64(9), Currency = r.NullableString(10),
-        Object = r.NullableString(11), StripeRequestId = r.NullableString(12), IdempotencyKey = r.NullableString(13), DurationMs = r.NullableInt64(14),
-        ArgumentsSha256 = r.NullableString(15), RecurringDelta = r.NullableString(16),
-        Arguments = r.GetString(17), Result = r.NullableString(18), Context = r.NullableString(19), Hash = r.FieldCount > 20 ? r.NullableString(20) : null,
-    };
+    public string? InstanceId { get; init; }
 
     public AuditRecord ToRecord() => new()
     {
@@ -65,6 +52,6 @@ internal sealed class AuditRow
         Tool = Tool, Outcome = Outcome, Code = Code, Message = Message, Amount = Amount, Currency = Currency,
         Object = Object, StripeRequestId = StripeRequestId, IdempotencyKey = IdempotencyKey, DurationMs = DurationMs,
         ArgumentsSha256 = ArgumentsSha256, RecurringDelta = RecurringDelta is null ? null : Money.RecurringDelta.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecurringDelta)),
-        Arguments = Arguments, Result = Result, Context = Context, Hash = Hash,
+        Arguments = Arguments, Result = Result, Context = Context, Hash = Hash, Instance = InstanceId,
     };
 }

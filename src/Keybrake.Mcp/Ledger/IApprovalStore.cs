@@ -3,7 +3,7 @@ using Keybrake.Mcp.Money;
 
 namespace Keybrake.Mcp.Ledger;
 
-/// <summary>Approvals as the governance pipeline and the CLI use them; see <see cref="SqliteApprovals"/>.</summary>
+/// <summary>Approvals as the governance pipeline and the CLI use them; see <see cref="SqlApprovals"/>.</summary>
 public interface IApprovalStore
 {
     Task<ApprovalRecord?> FindAsync(string fingerprint, CancellationToken ct);

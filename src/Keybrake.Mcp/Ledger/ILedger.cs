@@ -3,8 +3,8 @@ using Keybrake.Mcp.Manifests;
 namespace Keybrake.Mcp.Ledger;
 
 /// <summary>
-/// The durable state every process on a machine shares: revocations, rate counts, budget holds and the audit log.
-/// Each method is one atomic operation, so an implementation over another database keeps the same guarantees.
+/// The durable state every process shares (on one machine over SQLite, on many hosts over PostgreSQL): revocations, rate
+/// counts, budget holds, leases and the audit log. Each method is one atomic operation.
 /// </summary>
 public interface ILedger
 {
@@ -58,4 +58,13 @@ public interface ILedger
 
     /// <summary>Usage of each budget of a role, per agent for agent budgets.</summary>
     Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct);
+
+    /// <summary>Takes or renews an instance's lease (its expiry moves on).</summary>
+    Task RenewLeaseAsync(InstanceLease lease, CancellationToken ct);
+
+    /// <summary>Gives a lease up: the instance stopped, and its unknown calls are orphans from now on.</summary>
+    Task EndLeaseAsync(string instance, CancellationToken ct);
+
+    /// <summary>Every lease held now or lapsed and not given up.</summary>
+    Task<IReadOnlyList<InstanceLease>> ReadLeasesAsync(CancellationToken ct);
 }

@@ -113,6 +113,12 @@ public sealed record RateLimitHit(RateLimit Limit, int Used, TimeSpan RetryAfter
 /// <summary>The enforced rate limit a call hit (then it was not counted), and the shadow limits it went over.</summary>
 public sealed record RateCheck(RateLimitHit? Hit, IReadOnlyList<RateLimitHit> ShadowHits);
 
+/// <summary>
+/// A server instance's claim that it runs: renewed while it does. The calls it started whose outcome is unknown are its
+/// own to finish until the lease lapses (or, on its host, its process is gone); then they are orphans anyone settles.
+/// </summary>
+public sealed record InstanceLease(string Instance, string Host, int Pid, DateTimeOffset Started, DateTimeOffset Renewed, DateTimeOffset Expires);
+
 /// <summary>An active revocation that covers an agent.</summary>
 public sealed record Revocation(string Scope, DateTimeOffset RevokedAt, string? Reason);
 

@@ -14,7 +14,7 @@ namespace Keybrake.Mcp.Mcp;
 /// Only after calls and a quiet <see cref="IdleAfter"/>, and once per quiet spell, so a busy server never pays for it.
 /// What is given back costs the next burst a reconnect per reader (a fraction of a millisecond each).
 /// </remarks>
-public sealed class IdleMemoryTrimmer(SqliteDatabase database, ILogger<IdleMemoryTrimmer> logger) : BackgroundService
+public sealed class IdleMemoryTrimmer(ILedgerDatabase database, ILogger<IdleMemoryTrimmer> logger) : BackgroundService
 {
     /// <summary>A server's <see cref="IdleAfter"/>.</summary>
     public static readonly TimeSpan DefaultIdleAfter = TimeSpan.FromSeconds(5);
@@ -55,7 +55,7 @@ public sealed class IdleMemoryTrimmer(SqliteDatabase database, ILogger<IdleMemor
     private void Trim()
     {
         var before = Environment.WorkingSet;
-        database.ReleaseIdleReaders();
+        database.ReleaseIdleConnections();
         // Aggressive: a full compacting collection that also decommits the memory the GC keeps for the next allocations.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeHeap.Trim();

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Cli;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
@@ -27,16 +28,16 @@ public sealed class SandboxLedgerCliTests
     private static async Task CallThroughAsync(string path, string agent, string role)
     {
         using var database = new SqliteDatabase(path);
-        await database.InitializeAsync(CancellationToken.None);
-        await new SqliteLedger(database, TimeProvider.System).RecordDenialAsync(
+        await database.MigrateAsync(CancellationToken.None);
+        await new SqlLedger(database, TimeProvider.System).RecordDenialAsync(
             new DeniedCall($"call_{Guid.NewGuid():N}", new CallIdentity(agent, role), "issue_refund", "{}", "not_allowed", "test", null), CancellationToken.None);
     }
 
     private static async Task<Revocation?> RevocationAsync(string path, string agent, string role)
     {
         using var database = new SqliteDatabase(path);
-        await database.InitializeAsync(CancellationToken.None);
-        return await new SqliteLedger(database, TimeProvider.System).FindRevocationAsync(new CallIdentity(agent, role), CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
+        return await new SqlLedger(database, TimeProvider.System).FindRevocationAsync(new CallIdentity(agent, role), CancellationToken.None);
     }
 
     [Fact]

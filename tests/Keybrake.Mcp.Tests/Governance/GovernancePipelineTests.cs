@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
@@ -399,9 +400,9 @@ public sealed class GovernancePipelineTests
         using var f = new PipelineFixture(Roles.Refunds());
         // Another connection holds the write lock past the busy timeout: nothing may reach Stripe.
         var locked = new SqliteDatabase(f.Database.Path, TimeSpan.FromMilliseconds(200));
-        var ledger = new SqliteLedger(locked, f.Clock);
+        var ledger = new SqlLedger(locked, f.Clock);
         var pipeline = f.PipelineOver(ledger);
-        await using var holder = await f.Database.OpenAsync(CancellationToken.None);
+        await using var holder = await RawSql.OpenAsync(f.Database.Path);
         using var tx = holder.BeginTransaction(deferred: false);
 
         var response = await pipeline.RunAsync("refund-bot", "issue_refund", Refund(1000), CancellationToken.None);

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -59,7 +60,7 @@ public sealed class HttpServerTests
             () => refunds.CallToolAsync("capture_payment_intent", Args(new { payment_intent = captureIntent })).AsTask());
         Assert.Equal(ModelContextProtocol.McpErrorCode.InvalidParams, crossed.ErrorCode);
 
-        var audit = await new Keybrake.Mcp.Ledger.SqliteLedger(new Keybrake.Mcp.Ledger.SqliteDatabase(world.DatabasePath), TimeProvider.System)
+        var audit = await new Keybrake.Mcp.Ledger.SqlLedger(new Keybrake.Mcp.Ledger.Sqlite.SqliteDatabase(world.DatabasePath), TimeProvider.System)
             .ReadAuditAsync(new Keybrake.Mcp.Ledger.AuditQuery(), CancellationToken.None);
         Assert.Contains(audit, r => r is { Agent: "refund-bot", Tool: "issue_refund", Outcome: "allowed", Amount: 1500 });
         Assert.Contains(audit, r => r is { Agent: "capture-bot", Tool: "capture_payment_intent", Outcome: "allowed", Amount: 7000 });

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
-using Keybrake.Mcp.Ledger.Storage;
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Tests.TestServices;
 using Microsoft.Extensions.Time.Testing;
 
@@ -213,11 +213,11 @@ public sealed class AuditChainTests
     {
         using var dir = new TempDirectory();
         var first = new SqliteDatabase(dir.File("keybrake.db"), TimeSpan.FromSeconds(30));
-        await first.InitializeAsync(CancellationToken.None);
+        await first.MigrateAsync(CancellationToken.None);
         var second = new SqliteDatabase(dir.File("keybrake.db"), TimeSpan.FromSeconds(30));
-        await second.InitializeAsync(CancellationToken.None);
+        await second.MigrateAsync(CancellationToken.None);
         var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
-        SqliteLedger[] ledgers = [new(first, clock), new(second, clock)];
+        SqlLedger[] ledgers = [new(first, clock), new(second, clock)];
 
         const int tasks = 8, callsPerTask = 10;
         await Task.WhenAll(Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
@@ -255,8 +255,8 @@ public sealed class AuditChainTests
         // start again from the tip on disk, not from the row that was rolled back.
         using var dir = new TempDirectory();
         using var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
-        var ledger = new SqliteLedger(database, TimeProvider.System);
+        await database.MigrateAsync(CancellationToken.None);
+        var ledger = new SqlLedger(database, TimeProvider.System);
         var who = new CallIdentity("refund-bot", "support-refunds");
         DeniedCall Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
 
@@ -267,20 +267,26 @@ public sealed class AuditChainTests
         {
             running.Set();
             release.Wait();
-            return 0;
+            return Task.FromResult(0);
         }, CancellationToken.None));
         Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
         var before = ledger.RecordDenialAsync(Denied("call_before"), CancellationToken.None);
-        var failing = database.WriteAsync<int>(c =>
+        var failing = database.WriteAsync<int>(async s =>
         {
             var sealedRow = AuditChainContent.Prepare(new AuditRecord
             {
                 Id = 0, CallId = "call_failed", Time = DateTimeOffset.UnixEpoch, Agent = "refund-bot", Role = "support-refunds", Tool = "issue_refund",
                 Outcome = "denied", Arguments = "{}",
             });
-            AuditChainStore.AppendNew(c, sealedRow, "call_failed", 0, (id, hash) => c.Exec(
-                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, arguments, hash) " +
-                "VALUES (@id, 'call_failed', 0, 'refund-bot', 'support-refunds', 'issue_refund', 'denied', '{}', @hash)", ("@id", id), ("@hash", hash)));
+            await AuditChainStore.AppendNewAsync(s, sealedRow, "call_failed", 0, (id, hash) =>
+            {
+                using var insert = (Microsoft.Data.Sqlite.SqliteCommand)s.Connection.CreateCommand();
+                insert.CommandText = "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, arguments, hash) " +
+                    "VALUES (@id, 'call_failed', 0, 'refund-bot', 'support-refunds', 'issue_refund', 'denied', '{}', @hash)";
+                insert.Parameters.AddWithValue("@id", id);
+                insert.Parameters.AddWithValue("@hash", hash);
+                return insert.ExecuteNonQueryAsync();
+            });
             throw new InvalidOperationException("fails after sealing its row");
         }, CancellationToken.None);
         var after = ledger.RecordDenialAsync(Denied("call_after"), CancellationToken.None);
@@ -291,8 +297,8 @@ public sealed class AuditChainTests
         var report = await ledger.VerifyChainAsync(CancellationToken.None);
         Assert.True(report.Ok, report.ToString());
         Assert.Equal((2, 2), ((int)report.Events, report.Records));
-        var rows = database.Read(c => c.ReadAll("SELECT id, call_id FROM audit ORDER BY id", r => (r.GetInt64(0), r.GetString(1))));
-        Assert.Equal([(1L, "call_before"), (2L, "call_after")], rows);
+        await using var raw = await RawSql.OpenAsync(database.Path);
+        Assert.Equal(["1 call_before", "2 call_after"], await raw.StringsAsync("SELECT id || ' ' || call_id FROM audit ORDER BY id"));
     }
 
     [Fact]
@@ -301,19 +307,19 @@ public sealed class AuditChainTests
         using var dir = new TempDirectory();
         var database = new SqliteDatabase(dir.File("old.db"));
         await File.WriteAllBytesAsync(dir.File("old.db"), []); // an empty file is an empty SQLite database
-        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        await using (var connection = await RawSql.OpenAsync(database.Path))
         {
-            foreach (var migration in LedgerSchema.Migrations.Take(LedgerSchema.AuditChainMigration))
+            foreach (var migration in SqliteSchema.Migrations.Take(SqliteSchema.AuditChainMigration))
             {
                 await connection.ExecuteAsync(migration);
             }
 
-            await connection.ExecuteAsync($"PRAGMA user_version = {LedgerSchema.AuditChainMigration};");
+            await connection.ExecuteAsync($"PRAGMA user_version = {SqliteSchema.AuditChainMigration};");
             await connection.ExecuteAsync("INSERT INTO audit (call_id, at_ms, agent, role, tool, outcome, arguments) VALUES ('call_old', 1, 'a', 'r', 't', 'denied', '{}')");
         }
 
-        await database.InitializeAsync(CancellationToken.None);
-        var ledger = new SqliteLedger(database, TimeProvider.System);
+        await database.MigrateAsync(CancellationToken.None);
+        var ledger = new SqlLedger(database, TimeProvider.System);
         var report = await ledger.VerifyChainAsync(CancellationToken.None);
         Assert.True(report.Ok, report.ToString());
         Assert.Equal((1L, 1), (report.Events, report.Records));

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
@@ -58,9 +59,9 @@ public sealed class FailClosedTests
         foreach (var allowed in new[] { false, true })
         {
             using var f = new PipelineFixture(role with { ReadsWithoutLedger = allowed }, read);
-            var locked = new SqliteLedger(new SqliteDatabase(f.Database.Path, TimeSpan.FromMilliseconds(100)), f.Clock);
+            var locked = new SqlLedger(new SqliteDatabase(f.Database.Path, TimeSpan.FromMilliseconds(100)), f.Clock);
             var pipeline = f.PipelineOver(locked);
-            await using var holder = await f.Database.OpenAsync(CancellationToken.None);
+            await using var holder = await RawSql.OpenAsync(f.Database.Path);
             using var tx = holder.BeginTransaction(deferred: false);
             await new SqliteCommand("INSERT INTO revocation (scope, revoked_at_ms) VALUES ('agent:x', 0)", holder, tx).ExecuteNonQueryAsync();
 

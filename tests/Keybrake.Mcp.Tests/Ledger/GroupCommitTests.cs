@@ -1,6 +1,7 @@
 using Keybrake.Mcp.Ledger;
-using Keybrake.Mcp.Ledger.Storage;
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Tests.TestServices;
+using Microsoft.Data.Sqlite;
 
 namespace Keybrake.Mcp.Tests.Ledger;
 
@@ -9,17 +10,36 @@ public sealed class GroupCommitTests
 {
     private const string Insert = "INSERT INTO revocation (scope, revoked_at_ms) VALUES (@scope, 0)";
 
-    private static Func<Microsoft.Data.Sqlite.SqliteConnection, int> Revoke(string scope) => c => c.Exec(Insert, ("@scope", scope));
+    private static Func<LedgerSession, Task<int>> Revoke(string scope) => s => ExecAsync(s, Insert, scope);
+
+    private static async Task<int> ExecAsync(LedgerSession s, string sql, string scope, string? reason = null)
+    {
+        await using var command = (SqliteCommand)s.Connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@scope", scope);
+        if (reason is not null)
+        {
+            command.Parameters.AddWithValue("@reason", reason);
+        }
+
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private static Task<List<string>> ScopesAsync(SqliteDatabase database) =>
+        database.ReadAsync(s => ((SqliteConnection)s.Connection).StringsAsync("SELECT scope FROM revocation ORDER BY scope"), CancellationToken.None);
+
+    private static Task<long> CountAsync(SqliteDatabase database) =>
+        database.ReadAsync(s => ((SqliteConnection)s.Connection).ScalarAsync("SELECT COUNT(*) FROM revocation"), CancellationToken.None);
 
     private static async Task<SqliteDatabase> LedgerAsync(TempDirectory dir)
     {
         var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
         return database;
     }
 
     /// <summary>Starts a write that holds the writer until <paramref name="release"/> is set, then runs <paramref name="then"/>; returns once it holds it.</summary>
-    private static Task<int> HoldWriter(SqliteDatabase database, ManualResetEventSlim release, Func<Microsoft.Data.Sqlite.SqliteConnection, int> then)
+    private static Task<int> HoldWriter(SqliteDatabase database, ManualResetEventSlim release, Func<LedgerSession, Task<int>> then)
     {
         using var running = new ManualResetEventSlim();
         var held = Task.Run(() => database.WriteAsync(c =>
@@ -41,9 +61,9 @@ public sealed class GroupCommitTests
         var first = HoldWriter(database, release, Revoke("agent:first"));
 
         var queued = new[] { "agent:a", "agent:b" }.Select(s => database.WriteAsync(Revoke(s), CancellationToken.None)).ToList();
-        var failing = database.WriteAsync<int>(c =>
+        var failing = database.WriteAsync<int>(async c =>
         {
-            Revoke("agent:bad")(c);
+            await Revoke("agent:bad")(c);
             throw new InvalidOperationException("this write fails after its insert");
         }, CancellationToken.None);
         queued.Add(database.WriteAsync(Revoke("agent:c"), CancellationToken.None));
@@ -54,8 +74,7 @@ public sealed class GroupCommitTests
         Assert.All(await Task.WhenAll(queued), rows => Assert.Equal(1, rows));
         Assert.Equal("this write fails after its insert", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);
 
-        var scopes = database.Read(c => c.ReadAll("SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0)));
-        Assert.Equal(["agent:a", "agent:b", "agent:c", "agent:first"], scopes);
+        Assert.Equal(["agent:a", "agent:b", "agent:c", "agent:first"], await ScopesAsync(database));
     }
 
     [Fact]
@@ -64,7 +83,7 @@ public sealed class GroupCommitTests
         using var dir = new TempDirectory();
         using var database = await LedgerAsync(dir);
         using var release = new ManualResetEventSlim();
-        var first = HoldWriter(database, release, _ => 0);
+        var first = HoldWriter(database, release, _ => Task.FromResult(0));
 
         using var cancel = new CancellationTokenSource();
         var cancelled = database.WriteAsync(Revoke("agent:cancelled"), cancel.Token);
@@ -73,7 +92,7 @@ public sealed class GroupCommitTests
         await first;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        Assert.Equal(0L, database.Read(c => c.ExecInt64("SELECT COUNT(*) FROM revocation")));
+        Assert.Equal(0L, await CountAsync(database));
     }
 
     [Fact]
@@ -93,7 +112,7 @@ public sealed class GroupCommitTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => database.WriteAsync(Revoke("agent:late"), CancellationToken.None));
 
         using var reopened = new SqliteDatabase(dir.File("keybrake.db"));
-        Assert.Equal(["agent:first", "agent:queued"], reopened.Read(c => c.ReadAll("SELECT scope FROM revocation ORDER BY scope", r => r.GetString(0))));
+        Assert.Equal(["agent:first", "agent:queued"], await ScopesAsync(reopened));
     }
 
     [Fact]
@@ -105,7 +124,7 @@ public sealed class GroupCommitTests
         // can be descheduled for longer than that in the middle of a read, and a few rewinds in a row then failed (1 run in
         // 4). What is tested is that rewinds happen beside a reader that never stops, not how long a descheduled one takes.
         using var database = new SqliteDatabase(path, checkpointWait: TimeSpan.FromSeconds(2));
-        await database.InitializeAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var reads = 0;
         // Its own thread, as a busy reader of another process would be: it must not hold a thread-pool thread for good.
@@ -113,7 +132,7 @@ public sealed class GroupCommitTests
         {
             while (!stop.IsCancellationRequested)
             {
-                database.Read(c => c.ExecInt64("SELECT count(*) FROM revocation"));
+                CountAsync(database).GetAwaiter().GetResult();
                 reads++;
             }
         }, TaskCreationOptions.LongRunning);
@@ -123,8 +142,8 @@ public sealed class GroupCommitTests
         var padding = new string('x', 2000);
         for (var i = 0; i < 6000; i++)
         {
-            await database.WriteAsync(c => c.Exec("INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, 0, @reason)",
-                ("@scope", $"agent:{i}"), ("@reason", padding)), CancellationToken.None);
+            await database.WriteAsync(s => ExecAsync(s, "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, 0, @reason)", $"agent:{i}", padding),
+                CancellationToken.None);
         }
 
         await stop.CancelAsync();

@@ -91,7 +91,7 @@ public sealed class ShippedManifestTests
     {
         var registry = new ServiceCollection()
             .AddLogging()
-            .AddKeybrake(Load(), new KeybrakeOptions(Path.GetTempFileName(), new StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
+            .AddKeybrake(Load(), new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
             .BuildServiceProvider()
             .GetRequiredService<ToolRegistry>();
 

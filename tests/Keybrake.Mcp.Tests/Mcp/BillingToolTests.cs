@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
@@ -10,7 +11,7 @@ public sealed class BillingToolTests
     private const string Agent = "billing-bot";
 
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world) =>
-        await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        await new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 
     private static string? Status(StripeWorld world, string invoice) => (string?)world.Stripe.Account.GetInvoice(invoice)!["status"];
 

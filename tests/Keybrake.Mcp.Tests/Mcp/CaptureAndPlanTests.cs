@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 using ModelContextProtocol;
@@ -8,7 +9,7 @@ namespace Keybrake.Mcp.Tests.Mcp;
 public sealed class CaptureAndPlanTests
 {
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world) =>
-        await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        await new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 
     [Fact]
     public async Task Partial_capture_counts_the_captured_amount()
@@ -48,7 +49,7 @@ public sealed class CaptureAndPlanTests
         Assert.Contains("Unknown tool: 'capture_payment_intent'", error.Message);
         Assert.Contains("not granted to role 'support-refunds'", error.Message);
         Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
-        var audit = await new Keybrake.Mcp.Ledger.SqliteLedger(new Keybrake.Mcp.Ledger.SqliteDatabase(world.DatabasePath), TimeProvider.System)
+        var audit = await new Keybrake.Mcp.Ledger.SqlLedger(new Keybrake.Mcp.Ledger.Sqlite.SqliteDatabase(world.DatabasePath), TimeProvider.System)
             .ReadAuditAsync(new Keybrake.Mcp.Ledger.AuditQuery(), CancellationToken.None);
         Assert.Contains(audit, r => r is { Tool: "capture_payment_intent", Outcome: "denied", Code: "not_allowed" });
         Assert.Equal("requires_capture", (string?)world.Stripe.Account.GetPaymentIntent(intent)!["status"]);

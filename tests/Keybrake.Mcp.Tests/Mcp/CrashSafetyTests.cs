@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Cli;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
@@ -36,7 +37,7 @@ public sealed class CrashSafetyTests
         var output = new StringWriter();
         Assert.Equal(0, await KeybrakeCli.RunAsync(["reconcile", "--older-than", "0s"], n => env.GetValueOrDefault(n), output, new StringWriter()));
 
-        var ledger = new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+        var ledger = new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
         var audit = (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Where(r => r.Tool == "issue_refund").ToList();
         var refunds = world.Stripe.Account.GetRefunds();
         var context = $"seed {seed}; reconcile said:\n{output}";
@@ -80,7 +81,7 @@ public sealed class CrashSafetyTests
         // and its 20.00 stay held. Settling it as "did not happen" here is what lost the money before.
         var first = new StringWriter();
         var code = await KeybrakeCli.RunAsync(["reconcile", "--older-than", "1s"], n => env.GetValueOrDefault(n), first, new StringWriter());
-        var ledger = new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+        var ledger = new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
         var row = (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Single(r => r.Tool == "issue_refund");
         Assert.True(row.Outcome == "unknown", $"reconcile said: {first}");
         Assert.Equal(1, code);

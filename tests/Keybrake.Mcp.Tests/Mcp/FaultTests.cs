@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Cli;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
@@ -8,7 +9,7 @@ namespace Keybrake.Mcp.Tests.Mcp;
 /// <summary>Money safety when Stripe misbehaves: retries on the same key, unknown outcomes held, reconciliation.</summary>
 public sealed class FaultTests
 {
-    private static SqliteLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+    private static SqlLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
 
     private static async Task<AuditRecord> RefundRowAsync(StripeWorld world) =>
         (await Ledger(world).ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Single(r => r.Tool == "issue_refund");

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
@@ -20,7 +21,7 @@ public sealed class HostileStdioTests
     }
 
     private static Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world) =>
-        new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 
     [Fact]
     public async Task A_tool_call_before_initialize_is_refused_and_moves_nothing()

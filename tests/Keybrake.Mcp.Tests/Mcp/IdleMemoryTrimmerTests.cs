@@ -1,5 +1,5 @@
 using Keybrake.Mcp.Ledger;
-using Keybrake.Mcp.Ledger.Storage;
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Mcp;
 using Keybrake.Mcp.Tests.TestServices;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,14 +11,14 @@ public sealed class IdleMemoryTrimmerTests
 {
     private static readonly CallIdentity Who = new("refund-bot", "support-refunds");
 
-    private static async Task<(SqliteDatabase Database, SqliteLedger Ledger)> LedgerAsync(TempDirectory dir)
+    private static async Task<(SqliteDatabase Database, SqlLedger Ledger)> LedgerAsync(TempDirectory dir)
     {
         var database = new SqliteDatabase(dir.File("keybrake.db"));
-        await database.InitializeAsync(CancellationToken.None);
-        return (database, new SqliteLedger(database, TimeProvider.System));
+        await database.MigrateAsync(CancellationToken.None);
+        return (database, new SqlLedger(database, TimeProvider.System));
     }
 
-    private static async Task CallAsync(SqliteLedger ledger, int n)
+    private static async Task CallAsync(SqlLedger ledger, int n)
     {
         await ledger.FindRevocationAsync(Who, CancellationToken.None);
         await ledger.RecordDenialAsync(new DeniedCall($"call_{n}", Who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
@@ -60,7 +60,7 @@ public sealed class IdleMemoryTrimmerTests
         Assert.Equal(1, trimmer.Trims); // one quiet spell, one trim
 
         await CallAsync(ledger, 2);
-        Assert.Equal(2, database.Read(c => c.ExecInt64("SELECT COUNT(*) FROM audit")));
+        Assert.Equal(2, (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Count);
         Assert.True(await EventuallyAsync(() => trimmer.Trims == 2), "no trim after the second spell of calls");
         await trimmer.StopAsync(CancellationToken.None);
     }

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
@@ -10,7 +11,7 @@ public sealed class RefundFlowTests
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world)
     {
         var database = new SqliteDatabase(world.DatabasePath);
-        return await new SqliteLedger(database, TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        return await new SqlLedger(database, TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
     }
 
     [Fact]
@@ -156,7 +157,7 @@ public sealed class RefundFlowTests
 
         var row = (await AuditAsync(world)).Single(r => r.Tool == "issue_refund");
         Assert.Equal(("failed", "stripe_error"), (row.Outcome, row.Code));
-        var usage = await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System)
+        var usage = await new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System)
             .ReadUsageAsync(Keybrake.Mcp.Manifests.ManifestLoader.LoadDirectory(world.ManifestsDirectory).Set!.Roles["support-refunds"], CancellationToken.None);
         Assert.All(usage, u => Assert.Equal(0, u.UsedMinor));
     }

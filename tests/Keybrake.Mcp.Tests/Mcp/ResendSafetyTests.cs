@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Cli;
 using Keybrake.Mcp.Ledger;
@@ -33,13 +34,13 @@ public sealed class ResendSafetyTests
         return world;
     }
 
-    private static SqliteLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+    private static SqlLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
 
-    private static async Task<SqliteLedger> NewLedgerAsync(StripeWorld world)
+    private static async Task<SqlLedger> NewLedgerAsync(StripeWorld world)
     {
         var database = new SqliteDatabase(world.DatabasePath);
-        await database.InitializeAsync(Ct);
-        return new SqliteLedger(database, TimeProvider.System);
+        await database.MigrateAsync(Ct);
+        return new SqlLedger(database, TimeProvider.System);
     }
 
     private static async Task<AuditRecord> RowAsync(StripeWorld world, string tool) =>

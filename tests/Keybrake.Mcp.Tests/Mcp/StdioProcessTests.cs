@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
@@ -92,7 +93,7 @@ public sealed class StdioProcessTests
         Assert.Equal(allowed * 4500L, refunded);
         Assert.True(refunded <= 2000_00);
 
-        var audit = await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        var audit = await new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
         Assert.Equal(refunded, audit.Where(r => r.Outcome == "allowed").Sum(r => r.Amount ?? 0));
         Assert.Equal(60, audit.Count);
     }

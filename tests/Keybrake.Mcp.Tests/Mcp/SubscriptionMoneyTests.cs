@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
@@ -13,7 +14,7 @@ public sealed class SubscriptionMoneyTests
 {
     private const string Yearly = "price_team_yearly";
 
-    private static SqliteLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
+    private static SqlLedger Ledger(StripeWorld world) => new(new SqliteDatabase(world.DatabasePath), TimeProvider.System);
 
     private static async Task<AuditRecord> RowAsync(StripeWorld world, string tool) =>
         (await Ledger(world).ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Last(r => r.Tool == tool);

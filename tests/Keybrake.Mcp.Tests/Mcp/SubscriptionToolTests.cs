@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
@@ -9,7 +10,7 @@ public sealed class SubscriptionToolTests
     private const long Day = 86_400;
 
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(StripeWorld world) =>
-        await new SqliteLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        await new SqlLedger(new SqliteDatabase(world.DatabasePath), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
 
     private static IEnumerable<Keybrake.StripeSimulator.RecordedRequest> Writes(StripeWorld world) =>
         world.Stripe.Requests.Where(r => r.Method != "GET");

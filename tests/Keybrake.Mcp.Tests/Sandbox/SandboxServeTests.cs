@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
@@ -53,7 +54,7 @@ public sealed class SandboxServeTests
 
         // The sandbox has its own ledger next to the real one, which is never created.
         Assert.False(File.Exists(dir.File("keybrake.db")));
-        var audit = await new SqliteLedger(new SqliteDatabase(dir.File("keybrake-sandbox.db")), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
+        var audit = await new SqlLedger(new SqliteDatabase(dir.File("keybrake-sandbox.db")), TimeProvider.System).ReadAuditAsync(new AuditQuery(), CancellationToken.None);
         Assert.Equal(
             [("issue_refund", "allowed", (long?)500), ("issue_refund", "denied", null), ("capture_payment_intent", "denied", null)],
             audit.Select(r => (r.Tool, r.Outcome, r.Amount)).ToList());

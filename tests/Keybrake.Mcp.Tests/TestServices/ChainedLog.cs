@@ -32,7 +32,7 @@ public static class ChainedLog
     /// <summary>Runs raw SQL against the fixture's database, as someone tampering with the file would.</summary>
     public static async Task SqlAsync(PipelineFixture f, string sql)
     {
-        await using var connection = await f.Database.OpenAsync(CancellationToken.None);
+        await using var connection = await RawSql.OpenAsync(f.Database.Path);
         await connection.ExecuteAsync(sql);
     }
 

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Mcp.Http;
@@ -36,13 +37,13 @@ public sealed class HttpHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var app = KeybrakeHttpServer.Build(
             manifests,
-            new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
+            new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(world.DatabasePath), StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
             {
                 ManifestsDirectory = world.ManifestsDirectory,
             },
             new HttpServerSettings("http://127.0.0.1:0", [], KeybrakeHttpServer.LoopbackHosts),
             logging => logging.AddProvider(logs));
-        await new SqliteDatabase(world.DatabasePath).InitializeAsync(CancellationToken.None);
+        await new SqliteDatabase(world.DatabasePath).MigrateAsync(CancellationToken.None);
         await app.StartAsync();
         return new HttpHarness(app, world, logs);
     }
@@ -51,7 +52,7 @@ public sealed class HttpHarness : IAsyncDisposable
     public async Task<string> IssueTokenAsync(string agent)
     {
         var database = new SqliteDatabase(World.DatabasePath);
-        await database.InitializeAsync(CancellationToken.None);
+        await database.MigrateAsync(CancellationToken.None);
         return (await new AgentTokens(database, TimeProvider.System).IssueAsync(agent, CancellationToken.None)).Token;
     }
 

@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Keybrake.Mcp.Governance;
@@ -48,13 +49,13 @@ public sealed class McpHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var services = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
-            .AddKeybrake(manifests, new KeybrakeOptions(world.DatabasePath, StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
+            .AddKeybrake(manifests, new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(world.DatabasePath), StripeConnection.FromEnvironment(n => env.GetValueOrDefault(n)), n => env.GetValueOrDefault(n))
             {
                 ManifestsDirectory = world.ManifestsDirectory,
             })
             .AddSingleton<ICallerResolver>(new FixedCaller(agent))
             .BuildServiceProvider();
-        await services.GetRequiredService<Keybrake.Mcp.Ledger.SqliteDatabase>().InitializeAsync(CancellationToken.None);
+        await services.GetRequiredService<Keybrake.Mcp.Ledger.ILedgerDatabase>().MigrateAsync(CancellationToken.None);
 
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();

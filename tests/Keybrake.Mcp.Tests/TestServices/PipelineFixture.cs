@@ -1,3 +1,4 @@
+using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Governance.Policy;
@@ -18,10 +19,10 @@ public sealed class PipelineFixture : IDisposable
         Operation = operation ?? new FakeOperation();
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         Database = new SqliteDatabase(_dir.File("keybrake.db"));
-        Database.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
-        Ledger = new SqliteLedger(Database, Clock);
+        Database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Ledger = new SqlLedger(Database, Clock);
         Manifests = new ManifestSource(Roles.Set(role));
-        Approvals = new SqliteApprovals(Database, Clock);
+        Approvals = new SqlApprovals(Database, Clock);
         Reconciler = new Reconciler(Ledger, new ToolRegistry([Operation]), Manifests, Clock, NullLogger<Reconciler>.Instance);
         Pipeline = PipelineOver(Ledger);
     }
@@ -32,7 +33,7 @@ public sealed class PipelineFixture : IDisposable
 
     public SqliteDatabase Database { get; }
 
-    public SqliteLedger Ledger { get; }
+    public SqlLedger Ledger { get; }
 
     public ManifestSource Manifests { get; }
 
@@ -40,7 +41,7 @@ public sealed class PipelineFixture : IDisposable
 
     public Reconciler Reconciler { get; }
 
-    public SqliteApprovals Approvals { get; }
+    public SqlApprovals Approvals { get; }
 
     /// <summary>The same pipeline over another ledger (e.g. one whose database is locked).</summary>
     public GovernancePipeline PipelineOver(ILedger ledger) => new(

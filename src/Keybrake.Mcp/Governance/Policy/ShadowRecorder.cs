@@ -20,7 +20,7 @@ public sealed class ShadowRecorder(ILedger ledger, ILogger<ShadowRecorder> logge
             await ledger.RecordDenialAsync(new DeniedCall($"{callId}.shadow{Interlocked.Increment(ref _sequence)}", who, tool, arguments, Code,
                 $"shadow: would have been refused ({wouldHave.Code}): {wouldHave.Message}", null) { Outcome = AuditOutcomes.Allowed }, ct);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or TimeoutException)
+        catch (LedgerUnavailableException ex)
         {
             // A shadow rule never blocks, not even through the ledger; the call's own row still fails closed.
             logger.LogWarning(ex, "Could not record a shadow refusal of {Tool} for {Agent}", tool, who.Agent);

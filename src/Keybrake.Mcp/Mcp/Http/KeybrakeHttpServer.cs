@@ -38,7 +38,7 @@ public static class KeybrakeHttpServer
         });
 
         builder.Services.AddKeybrake(manifests, options);
-        builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
         builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
         builder.Services.AddSingleton<AgentDoor>();

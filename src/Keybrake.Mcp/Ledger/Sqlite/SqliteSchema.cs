@@ -1,7 +1,7 @@
-namespace Keybrake.Mcp.Ledger;
+namespace Keybrake.Mcp.Ledger.Sqlite;
 
-/// <summary>The ledger's tables, as ordered migrations. Plain SQL that ports to PostgreSQL (no SQLite-only types).</summary>
-internal static class LedgerSchema
+/// <summary>The ledger's tables in SQLite, as ordered migrations (<c>PRAGMA user_version</c> counts those applied).</summary>
+internal static class SqliteSchema
 {
     /// <summary>Index of the migration that creates <c>audit_chain</c>; rows older than it are sealed right after it runs.</summary>
     public const int AuditChainMigration = 2;
@@ -177,6 +177,18 @@ internal static class LedgerSchema
         ALTER TABLE audit ADD COLUMN arguments_sha256 TEXT;
         ALTER TABLE audit ADD COLUMN recurring_delta TEXT;
         ALTER TABLE audit ADD COLUMN context TEXT;
+        """,
+        // Leases: the server instance that started a call (not sealed), and each instance's claim that it still runs.
+        """
+        ALTER TABLE audit ADD COLUMN instance_id TEXT;
+        CREATE TABLE instance_lease (
+            instance_id   TEXT PRIMARY KEY,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            started_at_ms INTEGER NOT NULL,
+            renewed_at_ms INTEGER NOT NULL,
+            expires_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """,
     ];
 }

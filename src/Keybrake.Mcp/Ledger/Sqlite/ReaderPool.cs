@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
-namespace Keybrake.Mcp.Ledger.Storage;
+namespace Keybrake.Mcp.Ledger.Sqlite;
 
 /// <summary>
 /// Open connections for the ledger's reads, set up once (PRAGMAs, prepared statements) and reused: the per-call
-/// lookups (revocation, retry, unknown outcomes, budget room) then cost a statement each, not a connection open.
+/// lookups (revocation, retry, unknown outcomes, budget room) then cost a statement each, not a connection open
+/// and a statement's preparation.
 /// </summary>
 internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDisposable
 {
@@ -17,20 +18,20 @@ internal sealed class ReaderPool(Func<SqliteConnection> open, int keep) : IDispo
     private bool _disposed;
 
     /// <summary>Runs <paramref name="read"/> on a pooled connection.</summary>
-    public T Read<T>(Func<SqliteConnection, T> read)
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read)
     {
         var generation = Volatile.Read(ref _generation);
         var connection = Rent();
         try
         {
-            var result = read(connection);
+            var result = await read(connection);
             Return(connection, generation);
             return result;
         }
         catch
         {
             // A failed read may leave the connection mid-statement or on a broken file: do not reuse it.
-            connection.Dispose();
+            await connection.DisposeAsync();
             throw;
         }
     }

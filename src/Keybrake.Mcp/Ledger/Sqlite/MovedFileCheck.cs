@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
-namespace Keybrake.Mcp.Ledger.Storage;
+namespace Keybrake.Mcp.Ledger.Sqlite;
 
 /// <summary>
 /// Asks SQLite whether a connection's database file was deleted, renamed or replaced since it was opened

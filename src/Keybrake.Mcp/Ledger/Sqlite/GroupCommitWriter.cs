@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
-namespace Keybrake.Mcp.Ledger.Storage;
+namespace Keybrake.Mcp.Ledger.Sqlite;
 
 /// <summary>
 /// Every write of the process to one ledger file goes through here: one connection, and the writes that arrive while
@@ -41,7 +41,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
     private volatile bool _rewindDue;
     private volatile bool _disposeGaveUp;
 
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -214,7 +214,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         try
         {
             connection = Connection();
-            connection.Exec("BEGIN IMMEDIATE;");
+            SqliteControl.Exec(connection, "BEGIN IMMEDIATE;");
             begun(connection);
         }
         catch (Exception ex)
@@ -241,7 +241,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             if (failed is not null)
             {
-                connection.Exec("ROLLBACK;");
+                SqliteControl.Exec(connection, "ROLLBACK;");
                 if (error is SqliteException)
                 {
                     Drop();
@@ -250,7 +250,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
                 return true;
             }
 
-            connection.Exec("COMMIT;");
+            SqliteControl.Exec(connection, "COMMIT;");
         }
         catch (Exception ex)
         {
@@ -312,14 +312,14 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
         try
         {
-            connection.Exec($"PRAGMA busy_timeout = {(int)checkpointWait.TotalMilliseconds};");
+            SqliteControl.Exec(connection, $"PRAGMA busy_timeout = {(int)checkpointWait.TotalMilliseconds};");
             try
             {
-                connection.Exec("PRAGMA wal_checkpoint(RESTART);");
+                SqliteControl.Exec(connection, "PRAGMA wal_checkpoint(RESTART);");
             }
             finally
             {
-                connection.Exec($"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
+                SqliteControl.Exec(connection, $"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
             }
         }
         catch (Exception)
@@ -393,7 +393,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         public abstract void Answer();
     }
 
-    private sealed class PendingWrite<T>(Func<SqliteConnection, T> work, CancellationToken ct) : PendingWrite
+    private sealed class PendingWrite<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct) : PendingWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
@@ -406,7 +406,9 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
 
         public override bool CancelIfRequested() => _cancelled = ct.IsCancellationRequested;
 
-        public override void Run(SqliteConnection connection) => _result = work(connection);
+        // Microsoft.Data.Sqlite's async methods run to completion before they return: a write's task is complete here, and
+        // the batch stays on one thread inside its one transaction.
+        public override void Run(SqliteConnection connection) => _result = work(connection).GetAwaiter().GetResult();
 
         public override void Fail(Exception error) => _error = error;
 

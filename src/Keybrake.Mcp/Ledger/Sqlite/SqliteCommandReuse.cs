@@ -1,0 +1,49 @@
+using System.Data;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+[module: DapperAot]
+[module: CommandFactory<Keybrake.Mcp.Ledger.Sqlite.SqliteCommandReuse<object>>]
+
+namespace Keybrake.Mcp.Ledger.Sqlite;
+
+/// <summary>
+/// The base of every Dapper command in this assembly. On SQLite, a statement is prepared once per connection and kept with
+/// it: the ledger runs the same few dozen statements on every governed call, and preparing one costs more than running
+/// it (Dapper.AOT's own command cache detaches a command from its connection between uses, which makes Microsoft.Data.Sqlite
+/// throw its prepared statement away). On PostgreSQL commands are plain: Npgsql prepares repeated statements itself.
+/// </summary>
+public abstract class SqliteCommandReuse<T> : CommandFactory<T>
+{
+    // Per connection (used by one caller at a time), the idle command of each call site and SQL text.
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<(object Site, string Sql), DbCommand>> Parked = new();
+
+    public override DbCommand GetCommand(DbConnection connection, string sql, CommandType commandType, T args)
+    {
+        // Only commands whose parameters Dapper.AOT knows at build time can be reused by position (CanPrepare).
+        if (connection is not SqliteConnection || !CanPrepare)
+        {
+            return base.GetCommand(connection, sql, commandType, args);
+        }
+
+        DbCommand? parked = null;
+        if (Parked.TryGetValue(connection, out var commands))
+        {
+            commands.Remove((this, sql), out parked);
+        }
+
+        if (TryReuseThreadStatic(ref parked, sql, commandType, args) is { } reused)
+        {
+            return reused;
+        }
+
+        var command = base.GetCommand(connection, sql, commandType, args);
+        command.Prepare();
+        return command;
+    }
+
+    public override bool TryRecycle(DbCommand command) =>
+        command is SqliteCommand { Connection: { } connection } && CanPrepare && Parked.GetOrCreateValue(connection).TryAdd((this, command.CommandText), command);
+}
