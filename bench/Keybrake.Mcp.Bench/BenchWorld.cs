@@ -37,7 +37,7 @@ public sealed class BenchWorld : IAsyncDisposable
 
     public ILedger Ledger => Services.GetRequiredService<ILedger>();
 
-    public SqliteDatabase Database => Services.GetRequiredService<SqliteDatabase>();
+    public ILedgerDatabase Database => Services.GetRequiredService<ILedgerDatabase>();
 
     public Dictionary<string, string?> Environment { get; private set; } = null!;
 
@@ -74,11 +74,11 @@ public sealed class BenchWorld : IAsyncDisposable
         var env = world.Environment;
         var services = new ServiceCollection();
         services.AddLogging(); // no providers: the bench measures governance, not console output
-        services.AddKeybrake(world.Manifests, new KeybrakeOptions(db,
+        services.AddKeybrake(world.Manifests, new KeybrakeOptions(LedgerLocation.Parse(db),
             new StripeConnection(new Uri(stripeBase), TimeSpan.FromSeconds(30), 0, 0, TimeSpan.FromMilliseconds(20)) { Handler = stripeHandler },
             n => env.GetValueOrDefault(n)));
         world.Services = services.BuildServiceProvider();
-        await world.Database.InitializeAsync(CancellationToken.None);
+        await world.Database.MigrateAsync(CancellationToken.None);
         return world;
     }
 
@@ -89,7 +89,7 @@ public sealed class BenchWorld : IAsyncDisposable
         var ledger = Ledger;
         var registry = new ToolRegistry([operation]);
         return new GovernancePipeline(registry, manifests, new IdentifyAgentCheck(manifests, ledger), ledger,
-            new ApprovalGate(new SqliteApprovals(Database, TimeProvider.System)), new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance),
+            new ApprovalGate(new SqlApprovals(Database, TimeProvider.System)), new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance),
             new Reconciler(ledger, registry, manifests, TimeProvider.System, NullLogger<Reconciler>.Instance), new SpentBudgetHints(), TimeProvider.System,
             NullLogger<GovernancePipeline>.Instance);
     }

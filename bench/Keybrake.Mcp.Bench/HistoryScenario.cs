@@ -160,9 +160,13 @@ public static class HistoryScenario
     public static async Task<double> SeedAsync(string path)
     {
         var t = Stopwatch.GetTimestamp();
-        var database = new SqliteDatabase(path);
-        await database.InitializeAsync(CancellationToken.None);
-        await using var connection = await database.OpenAsync(CancellationToken.None);
+        using (var database = new Keybrake.Mcp.Ledger.Sqlite.SqliteDatabase(path))
+        {
+            await database.MigrateAsync(CancellationToken.None);
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         const long day = 86_400_000;
         var old = now - 90 * day;

@@ -78,6 +78,12 @@ public static class KeybrakeServices
         services.AddSingleton<SpentBudgetHints>();
         services.AddSingleton<GovernancePipeline>();
         services.AddSingleton<Mcp.LiveToolSets>();
+        services.AddHostedService(sp => new Mcp.LeaseKeeper(sp.GetRequiredService<ILedger>(), sp.GetRequiredService<InstanceIdentity>(),
+            sp.GetRequiredService<Reconciler>(), sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Mcp.LeaseKeeper>>())
+        {
+            Length = int.TryParse(options.Environment("KEYBRAKE_LEASE_SECONDS"), out var lease) && lease > 0 ? TimeSpan.FromSeconds(lease) : TimeSpan.FromSeconds(20),
+        });
         services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)
         {

@@ -281,10 +281,11 @@ public sealed class GovernancePipeline(
         var prepared = earlier.Context is { } context ? JsonNode.Parse(context) as JsonObject : null;
         var again = invocation with { CallId = earlier.CallId, Prepared = prepared };
         var age = time.GetUtcNow() - earlier.Time;
+        var stillRunning = earlier.Code is null && age < reconciler.Grace && !await reconciler.IsOrphanAsync(earlier, ct);
         var notNow = earlier switch
         {
-            // Still running where it started: a second sender would race it to complete the same row.
-            { Code: null } when age < reconciler.Grace =>
+            // Still running where it started (and that instance runs): a second sender would race it to complete the same row.
+            _ when stillRunning =>
                 $"call {earlier.CallId} of this same request started {age.TotalSeconds:0} s ago and is still in progress; retry in a few seconds",
             // Stripe keeps idempotency keys 24 hours: past that, the same key could be a second, new request.
             _ when age >= Reconciler.ReplayWindow =>

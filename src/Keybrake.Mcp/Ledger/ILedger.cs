@@ -62,7 +62,7 @@ public interface ILedger
     /// <summary>Takes or renews an instance's lease (its expiry moves on).</summary>
     Task RenewLeaseAsync(InstanceLease lease, CancellationToken ct);
 
-    /// <summary>Gives a lease up: the instance stopped, and its unknown calls are orphans from now on.</summary>
+    /// <summary>Gives a lease up (it lapses now): the instance stopped, and its unknown calls are orphans from now on.</summary>
     Task EndLeaseAsync(string instance, CancellationToken ct);
 
     /// <summary>Every lease held now or lapsed and not given up.</summary>

@@ -24,9 +24,10 @@ public interface ILedgerDatabase : IDisposable
     /// Runs a write as one transaction, durable when the task completes: all of it or nothing. A write that locks names
     /// (<see cref="LedgerDialect.LockAsync"/>) waits for other writes holding them, in any process on any host.
     /// </summary>
-    Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct);
+    /// <param name="housekeeping">A write of the server's own (a lease renewal), not of a call: it does not count as activity (<see cref="LastWriteMs"/>).</param>
+    Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct, bool housekeeping = false);
 
-    /// <summary>When this process last wrote to the ledger, as <see cref="Environment.TickCount64"/>.</summary>
+    /// <summary>When this process last wrote to the ledger for a call, as <see cref="Environment.TickCount64"/>.</summary>
     long LastWriteMs { get; }
 
     /// <summary>Closes the connections kept for reads; the next reads open new ones.</summary>

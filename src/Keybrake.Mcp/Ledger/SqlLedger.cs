@@ -343,10 +343,19 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
             {
                 instance = lease.Instance, host = lease.Host, pid = lease.Pid, started = lease.Started.ToUnixTimeMilliseconds(),
                 renewed = lease.Renewed.ToUnixTimeMilliseconds(), expires = lease.Expires.ToUnixTimeMilliseconds(),
-            }, s.Transaction), ct);
+            }, s.Transaction), ct, housekeeping: true);
 
-    public Task EndLeaseAsync(string instance, CancellationToken ct) =>
-        database.WriteAsync(s => s.Connection.ExecuteAsync("DELETE FROM instance_lease WHERE instance_id = @instance", new { instance }, s.Transaction), ct);
+    public Task EndLeaseAsync(string instance, CancellationToken ct)
+    {
+        // Lapsed now rather than deleted: a call whose instance has no lease at all is one this ledger cannot judge (an
+        // instance that never took one), one whose lease lapsed is an orphan. Leases over a day old are cleared.
+        var now = NowMs;
+        return database.WriteAsync(async s =>
+        {
+            await s.Connection.ExecuteAsync("UPDATE instance_lease SET expires_at_ms = @now WHERE instance_id = @instance", new { now, instance }, s.Transaction);
+            return await s.Connection.ExecuteAsync("DELETE FROM instance_lease WHERE expires_at_ms < @old", new { old = now - 86_400_000 }, s.Transaction);
+        }, ct, housekeeping: true);
+    }
 
     public Task<IReadOnlyList<InstanceLease>> ReadLeasesAsync(CancellationToken ct) =>
         database.ReadAsync<IReadOnlyList<InstanceLease>>(async s =>

@@ -80,9 +80,13 @@ public sealed class PostgresDatabase : ILedgerDatabase
         }
     }
 
-    public async Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct)
+    public async Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct, bool housekeeping = false)
     {
-        Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
+        if (!housekeeping)
+        {
+            Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try

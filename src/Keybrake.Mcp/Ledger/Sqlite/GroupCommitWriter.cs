@@ -214,7 +214,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         try
         {
             connection = Connection();
-            SqliteControl.Exec(connection, "BEGIN IMMEDIATE;");
+            SqliteControl.ExecKept(connection, "BEGIN IMMEDIATE;");
             begun(connection);
         }
         catch (Exception ex)
@@ -241,7 +241,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
         {
             if (failed is not null)
             {
-                SqliteControl.Exec(connection, "ROLLBACK;");
+                SqliteControl.ExecKept(connection, "ROLLBACK;");
                 if (error is SqliteException)
                 {
                     Drop();
@@ -250,7 +250,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
                 return true;
             }
 
-            SqliteControl.Exec(connection, "COMMIT;");
+            SqliteControl.ExecKept(connection, "COMMIT;");
         }
         catch (Exception ex)
         {

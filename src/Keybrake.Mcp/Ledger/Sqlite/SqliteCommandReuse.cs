@@ -22,8 +22,9 @@ public abstract class SqliteCommandReuse<T> : CommandFactory<T>
 
     public override DbCommand GetCommand(DbConnection connection, string sql, CommandType commandType, T args)
     {
-        // Only commands whose parameters Dapper.AOT knows at build time can be reused by position (CanPrepare).
-        if (connection is not SqliteConnection || !CanPrepare)
+        // Reused: commands whose parameters Dapper.AOT knows at build time (set again by position, CanPrepare), and those
+        // that take none. A query whose parameters are only known at run time binds them by name: made anew each time.
+        if (connection is not SqliteConnection || !(CanPrepare || args is null))
         {
             return base.GetCommand(connection, sql, commandType, args);
         }

@@ -122,9 +122,13 @@ public sealed class SqliteDatabase : ILedgerDatabase
     /// Runs a write in the next group commit, inside <c>BEGIN IMMEDIATE</c> (its statements take no transaction object);
     /// durable when the task completes.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct)
+    public async Task<T> WriteAsync<T>(Func<LedgerSession, Task<T>> write, CancellationToken ct, bool housekeeping = false)
     {
-        Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
+        if (!housekeeping)
+        {
+            Volatile.Write(ref _lastWriteMs, Environment.TickCount64);
+        }
+
         try
         {
             return await _writer.WriteAsync(c => write(new LedgerSession(c, null, Dialect)), ct);
