@@ -23,7 +23,8 @@ public static class CliExamples
             "keybrake-mcp serve --sandbox --agent refund-bot      # stdio, simulated Stripe account, no key",
             "keybrake-mcp serve --http --urls http://127.0.0.1:8787",
             "keybrake-mcp serve --sandbox --http                  # every role, simulated; tokens from 'token issue AGENT --sandbox'",
-            "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr"],
+            "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr",
+            "keybrake-mcp serve --http --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake   # one of several instances"],
         ["init"] = [
             "keybrake-mcp init support-refunds",
             "keybrake-mcp init subscriptions --agent plan-bot --role plans-eu --mode live",
@@ -58,6 +59,9 @@ public static class CliExamples
         ["approvals deny"] = ["keybrake-mcp approvals deny ID --reason \"not this one\""],
         ["sandbox"] = ["keybrake-mcp sandbox reset"],
         ["sandbox reset"] = ["keybrake-mcp sandbox reset", "keybrake-mcp sandbox reset --db ./demo-sandbox.db"],
+        ["db"] = ["keybrake-mcp db migrate --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake", "keybrake-mcp db copy --from ~/.local/share/keybrake/keybrake.db --to postgres://..."],
+        ["db migrate"] = ["keybrake-mcp db migrate", "KEYBRAKE_DB=postgres://keybrake:PASSWORD@db.internal:5432/keybrake keybrake-mcp db migrate"],
+        ["db copy"] = ["keybrake-mcp db copy --from ~/.local/share/keybrake/keybrake.db --to postgres://keybrake:PASSWORD@db.internal:5432/keybrake"],
     };
 
     /// <summary>Adds the section to the help of <paramref name="root"/> and every command under it.</summary>

@@ -93,6 +93,7 @@ public static class KeybrakeCli
             AgentsCommand.Create(Context),
             InitCommand.Create(Context, terminal),
             SandboxCommand.Create(Context),
+            DbCommand.Create(Context),
         };
         CliExamples.AddTo(root);
 
@@ -120,8 +121,8 @@ public static class KeybrakeCli
         }
     }
 
-    // What is wrong with a --db value (another scheme, a URL without a database), or null when it names a ledger.
-    private static string? LedgerError(string value)
+    /// <summary>What is wrong with a --db value (another scheme, a URL without a database), or null when it names a ledger.</summary>
+    internal static string? LedgerError(string value)
     {
         try
         {

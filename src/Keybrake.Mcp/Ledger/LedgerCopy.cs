@@ -1,0 +1,130 @@
+using Dapper;
+
+namespace Keybrake.Mcp.Ledger;
+
+/// <summary>What a copy moved, table by table, and the chain as the target verifies it.</summary>
+public sealed record LedgerCopyReport(IReadOnlyDictionary<string, long> Rows, AuditChainReport Source, AuditChainReport Target)
+{
+    /// <summary>The target's chain verifies and ends where the source's does.</summary>
+    public bool Intact => Source.Ok && Target.Ok && Target.Head == Source.Head && Target.Events == Source.Events && Target.Records == Source.Records;
+}
+
+/// <summary>
+/// Moves a whole ledger into an empty one (a SQLite file to PostgreSQL, typically): every table, row for row, in one
+/// transaction on the target, the audit rows and chain events with their ids and hashes as they are, so the chain
+/// verifies on the target exactly as on the source. Leases are not copied: they belong to the instances of the source.
+/// </summary>
+public static class LedgerCopy
+{
+    public static async Task<LedgerCopyReport> CopyAsync(ILedgerDatabase from, ILedgerDatabase to, CancellationToken ct)
+    {
+        var source = await new SqlLedger(from, TimeProvider.System).VerifyChainAsync(ct);
+        var rows = await to.WriteAsync(async target =>
+        {
+            var existing = await target.Connection.ExecuteScalarAsync<long>(
+                "SELECT (SELECT COUNT(*) FROM audit) + (SELECT COUNT(*) FROM audit_chain) + (SELECT COUNT(*) FROM revocation) + " +
+                "(SELECT COUNT(*) FROM agent_token) + (SELECT COUNT(*) FROM approval)", transaction: target.Transaction);
+            if (existing > 0)
+            {
+                throw new InvalidOperationException($"{to.Name} already holds a ledger ({existing} rows); a copy goes into an empty one only");
+            }
+
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            await CopyTableAsync(from, "revocation", counts, s => s.Connection.QueryUnbufferedAsync<RevocationRow>(
+                "SELECT scope, revoked_at_ms, reason FROM revocation", transaction: s.Transaction), r => target.Connection.ExecuteAsync(
+                "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@Scope, @RevokedAtMs, @Reason)",
+                new { r.Scope, r.RevokedAtMs, r.Reason }, target.Transaction), ct);
+            await CopyTableAsync(from, "agent_token", counts, s => s.Connection.QueryUnbufferedAsync<TokenRow>(
+                $"SELECT {TokenRow.Columns} FROM agent_token", transaction: s.Transaction), t => target.Connection.ExecuteAsync(
+                "INSERT INTO agent_token (id, agent, hash, created_at_ms, last_used_at_ms, revoked_at_ms) VALUES (@Id, @Agent, @Hash, @CreatedAtMs, @LastUsedAtMs, @RevokedAtMs)",
+                new { t.Id, t.Agent, t.Hash, t.CreatedAtMs, t.LastUsedAtMs, t.RevokedAtMs }, target.Transaction), ct);
+            await CopyTableAsync(from, "approval", counts, s => s.Connection.QueryUnbufferedAsync<ApprovalRow>(
+                "SELECT id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, decided_at_ms, decided_by, " +
+                "reason, used_by_call FROM approval", transaction: s.Transaction), a => target.Connection.ExecuteAsync(
+                "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, decided_at_ms, " +
+                "decided_by, reason, used_by_call) VALUES (@Id, @Agent, @Role, @Tool, @Fingerprint, @Arguments, @AmountMinor, @Currency, @Status, @CreatedAtMs, " +
+                "@ExpiresAtMs, @DecidedAtMs, @DecidedBy, @Reason, @UsedByCall)",
+                new
+                {
+                    a.Id, a.Agent, a.Role, a.Tool, a.Fingerprint, a.Arguments, a.AmountMinor, a.Currency, a.Status, a.CreatedAtMs, a.ExpiresAtMs, a.DecidedAtMs,
+                    a.DecidedBy, a.Reason, a.UsedByCall,
+                }, target.Transaction), ct);
+            await CopyTableAsync(from, "spend", counts, s => s.Connection.QueryUnbufferedAsync<HeldRow>(
+                "SELECT call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend", transaction: s.Transaction), h => target.Connection.ExecuteAsync(
+                "INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +
+                "VALUES (@CallId, @Agent, @Role, @Currency, @AmountMinor, @AtMs, @AgentMask, @RoleMask)",
+                new { h.CallId, h.Agent, h.Role, h.Currency, h.AmountMinor, h.AtMs, h.AgentMask, h.RoleMask }, target.Transaction), ct);
+            await CopyTableAsync(from, "usage_bucket", counts, s => s.Connection.QueryUnbufferedAsync<BucketRow>(
+                "SELECT scope, kind, currency, granularity_ms, bucket_ms, amount FROM usage_bucket", transaction: s.Transaction), b => target.Connection.ExecuteAsync(
+                "INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@Scope, @Kind, @Currency, @GranularityMs, @BucketMs, @Amount)",
+                new { b.Scope, b.Kind, b.Currency, b.GranularityMs, b.BucketMs, b.Amount }, target.Transaction), ct);
+            await CopyTableAsync(from, "audit", counts, s => s.Connection.QueryUnbufferedAsync<AuditCopyRow>(
+                $"SELECT {AuditCopyRow.Columns} FROM audit ORDER BY id", transaction: s.Transaction), r => target.Connection.ExecuteAsync(
+                $"INSERT INTO audit ({AuditCopyRow.Columns}) VALUES (@Id, @CallId, @AtMs, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Amount, @Currency, " +
+                "@Object, @StripeRequestId, @IdempotencyKey, @DurationMs, @Arguments, @Result, @Fingerprint, @Hash, @ArgumentsSha256, @RecurringDelta, @Context, @InstanceId)",
+                new
+                {
+                    r.Id, r.CallId, r.AtMs, r.Agent, r.Role, r.Tool, r.Outcome, r.Code, r.Message, r.Amount, r.Currency, r.Object, r.StripeRequestId,
+                    r.IdempotencyKey, r.DurationMs, r.Arguments, r.Result, r.Fingerprint, r.Hash, r.ArgumentsSha256, r.RecurringDelta, r.Context, r.InstanceId,
+                }, target.Transaction), ct);
+            await CopyTableAsync(from, "audit_chain", counts, AuditChainStore.ReadAsync, e => target.Connection.ExecuteAsync(
+                "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@Seq, @CallId, @AtMs, @Content, @PrevHash, @Hash)",
+                new { e.Seq, e.CallId, e.AtMs, e.Content, e.PrevHash, e.Hash }, target.Transaction), ct);
+            return counts;
+        }, ct);
+
+        var copied = await new SqlLedger(to, TimeProvider.System).VerifyChainAsync(ct);
+        return new LedgerCopyReport(rows, source, copied);
+    }
+
+    private static async Task CopyTableAsync<T>(ILedgerDatabase from, string table, Dictionary<string, long> counts,
+        Func<LedgerSession, IAsyncEnumerable<T>> read, Func<T, Task<int>> write, CancellationToken ct)
+    {
+        long n = 0;
+        await foreach (var row in from.StreamAsync(read, ct))
+        {
+            await write(row);
+            n++;
+        }
+
+        counts[table] = n;
+    }
+}
+
+/// <summary>A <c>spend</c> row with its key.</summary>
+internal sealed record HeldRow(string CallId, string Agent, string Role, string Currency, long AmountMinor, long AtMs, int AgentMask, int RoleMask);
+
+/// <summary>A <c>usage_bucket</c> row.</summary>
+internal sealed record BucketRow(string Scope, string Kind, string Currency, long GranularityMs, long BucketMs, long Amount);
+
+/// <summary>An <c>audit</c> row with every column, as a copy moves it.</summary>
+internal sealed class AuditCopyRow
+{
+    public const string Columns =
+        "id, call_id, at_ms, agent, role, tool, outcome, code, message, amount, currency, object, stripe_request_id, idempotency_key, duration_ms, " +
+        "arguments, result, fingerprint, hash, arguments_sha256, recurring_delta, context, instance_id";
+
+    public long Id { get; init; }
+    public string CallId { get; init; } = "";
+    public long AtMs { get; init; }
+    public string Agent { get; init; } = "";
+    public string Role { get; init; } = "";
+    public string Tool { get; init; } = "";
+    public string Outcome { get; init; } = "";
+    public string? Code { get; init; }
+    public string? Message { get; init; }
+    public long? Amount { get; init; }
+    public string? Currency { get; init; }
+    public string? Object { get; init; }
+    public string? StripeRequestId { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public long? DurationMs { get; init; }
+    public string Arguments { get; init; } = "{}";
+    public string? Result { get; init; }
+    public string? Fingerprint { get; init; }
+    public string? Hash { get; init; }
+    public string? ArgumentsSha256 { get; init; }
+    public string? RecurringDelta { get; init; }
+    public string? Context { get; init; }
+    public string? InstanceId { get; init; }
+}
