@@ -1,13 +1,10 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Keybrake.Mcp.Tests.TestServices;
-using ModelContextProtocol.Client;
 
 namespace Keybrake.Mcp.Tests.Http;
 
 /// <summary><c>keybrake-mcp serve --http</c> as a process: it listens on loopback, serves token holders, keeps secrets out of its logs.</summary>
 [Trait("Category", "Process")]
-public sealed partial class ServeHttpProcessTests
+public sealed class ServeHttpProcessTests
 {
     [Fact]
     public async Task Serve_http_process_serves_a_token_holder_on_loopback()
@@ -19,51 +16,17 @@ public sealed partial class ServeHttpProcessTests
         var token = issue.Stdout.Trim();
         Assert.DoesNotContain(token, issue.Stderr);
 
-        var start = BuiltTool.StartInfo("serve", "--http", "--urls", "http://127.0.0.1:0");
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-
-        foreach (var (key, value) in env)
+        string log;
+        await using (var server = await HttpServerProcess.StartAsync(env))
         {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var url = new TaskCompletionSource<string>();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            stderr.Enqueue(e.Data);
-            if (ListeningUrl().Match(e.Data) is { Success: true } match)
-            {
-                url.TrySetResult(match.Groups[1].Value);
-            }
-        };
-        process.BeginErrorReadLine();
-        try
-        {
-            var endpoint = new Uri(await url.Task.WaitAsync(TimeSpan.FromSeconds(30)) + "/mcp");
-            Assert.Equal("127.0.0.1", endpoint.Host);
-            await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = endpoint,
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-            }));
+            Assert.Equal("127.0.0.1", server.Endpoint.Host);
+            await using var client = await HttpServerProcess.ConnectAsync(server.Endpoint, token);
             var tools = (await client.ListToolsAsync()).Select(t => t.Name).Order().ToList();
             Assert.Equal(["get_charge", "get_customer", "get_payment_intent", "issue_refund"], tools);
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            server.Kill();
+            log = server.Stderr;
         }
 
-        var log = string.Join("\n", stderr);
         Assert.DoesNotContain(token, log);
         Assert.DoesNotContain(StripeWorld.RefundKey, log);
     }
@@ -76,7 +39,4 @@ public sealed partial class ServeHttpProcessTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--allowed-hosts", result.Stderr);
     }
-
-    [GeneratedRegex(@"over Streamable HTTP at (http://[^\s/,]+)/mcp")]
-    private static partial Regex ListeningUrl();
 }

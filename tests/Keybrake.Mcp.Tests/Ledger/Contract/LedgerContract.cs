@@ -242,35 +242,42 @@ public abstract class LedgerContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Concurrent_calls_through_two_databases_never_exceed_a_budget_and_keep_one_chain()
+    public async Task Concurrent_calls_through_three_databases_never_exceed_a_budget_and_keep_one_chain()
     {
-        // Two "processes" (two databases on the same ledger), 8 callers each, 10.00 at a time against a 100.00 agent budget.
-        SqlLedger[] ledgers = [await LedgerAsync(), await LedgerAsync()];
-        var decisions = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        // Three "processes" (three databases on the same ledger), 12 callers, 10.00 at a time against a 100.00 agent
+        // budget; ten trials, each with an agent of its own (a fresh budget).
+        SqlLedger[] ledgers = [await LedgerAsync(), await LedgerAsync(), await LedgerAsync()];
+        const int trials = 10;
+        for (var trial = 0; trial < trials; trial++)
         {
-            var ledger = ledgers[i % 2];
-            var results = new List<StartDecision>();
-            for (var n = 0; n < 3; n++)
+            var who = Bot with { Agent = $"refund-bot-{trial}" };
+            var decisions = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
             {
-                var start = Start(Bot, TenDollars);
-                var decision = await ledger.StartCallAsync(start, Ct);
-                if (decision is StartDecision.Started)
+                var ledger = ledgers[i % 3];
+                var results = new List<StartDecision>();
+                for (var n = 0; n < 2; n++)
                 {
-                    await ledger.CompleteCallAsync(new CallCompletion { CallId = start.CallId, Outcome = AuditOutcomes.Allowed, MovedMinor = 1000, Currency = "usd", DurationMs = 1 }, Ct);
+                    var start = Start(who, TenDollars) with { Budgets = [AgentDay] };
+                    var decision = await ledger.StartCallAsync(start, Ct);
+                    if (decision is StartDecision.Started)
+                    {
+                        await ledger.CompleteCallAsync(new CallCompletion { CallId = start.CallId, Outcome = AuditOutcomes.Allowed, MovedMinor = 1000, Currency = "usd", DurationMs = 1 }, Ct);
+                    }
+
+                    results.Add(decision);
                 }
 
-                results.Add(decision);
-            }
+                return results;
+            })));
 
-            return results;
-        })));
+            Assert.Equal(10, decisions.SelectMany(d => d).Count(d => d is StartDecision.Started));
+            Assert.Equal(14, decisions.SelectMany(d => d).Count(d => d is StartDecision.OverBudget));
+            var usage = await ledgers[trial % 3].ReadUsageAsync(Roles.Refunds() with { Agents = [who.Agent], Budgets = [AgentDay] }, Ct);
+            Assert.Equal((10000L, 0L), (usage[0].SettledMinor, usage[0].HeldMinor));
+        }
 
-        Assert.Equal(10, decisions.SelectMany(d => d).Count(d => d is StartDecision.Started));
-        Assert.Equal(38, decisions.SelectMany(d => d).Count(d => d is StartDecision.OverBudget));
-        var usage = await ledgers[0].ReadUsageAsync(Roles.Refunds() with { Budgets = [AgentDay] }, Ct);
-        Assert.Equal((10000L, 0L), (usage[0].SettledMinor, usage[0].HeldMinor));
         var report = await ledgers[1].VerifyChainAsync(Ct);
         Assert.True(report.Ok, report.ToString());
-        Assert.Equal((20L, 10), (report.Events, report.Records));
+        Assert.Equal((trials * 20L, trials * 10), (report.Events, report.Records));
     }
 }
