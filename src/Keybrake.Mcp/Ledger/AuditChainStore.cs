@@ -27,9 +27,10 @@ internal static class AuditChainStore
     /// </param>
     public static async Task AppendAsync(LedgerSession s, string callId, long atMs, bool hashOnRow = true)
     {
-        var row = await s.Connection.QueryFirstOrDefaultAsync<AuditRow>(
-            hashOnRow ? $"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId" : $"SELECT {AuditRow.ColumnsAtChainStart} FROM audit WHERE call_id = @callId",
-            new { callId }, s.Transaction) ?? throw new InvalidOperationException($"audit row {callId} is missing");
+        var row = (hashOnRow
+            ? await s.Connection.QueryFirstOrDefaultAsync<AuditRow>($"SELECT {AuditRow.Columns} FROM audit WHERE call_id = @callId", new { callId }, s.Transaction)
+            : await s.Connection.QueryFirstOrDefaultAsync<AuditRow>($"SELECT {AuditRow.ColumnsAtChainStart} FROM audit WHERE call_id = @callId", new { callId }, s.Transaction))
+            ?? throw new InvalidOperationException($"audit row {callId} is missing");
         await AppendAsync(s, row.ToRecord(), atMs, hashOnRow);
     }
 

@@ -15,6 +15,6 @@ public abstract class LedgerDialect
     /// </summary>
     public abstract Task LockAsync(LedgerSession session, IReadOnlyCollection<string> names, CancellationToken ct);
 
-    /// <summary>Text placed after <c>FROM audit</c> to read the partial index of unknown calls (empty where the planner finds it).</summary>
-    public abstract string UnknownCallsIndex { get; }
+    /// <summary>Whether the query for all unknown calls must name the partial index of unknown calls (SQLite's planner does not find it).</summary>
+    public abstract bool HintsUnknownCallsIndex { get; }
 }

@@ -217,14 +217,19 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
     {
         // Two statements, not one with "(@o IS NULL OR object = @o)": that form kept SQLite off the index and made this
         // per-call lookup scan the whole audit log. Both read only the partial index of unknown calls (few at any time).
+        // Every ledger statement is a constant: Dapper.AOT then binds its parameters by position (see SqliteCommandReuse).
         var before = startedBefore.ToUnixTimeMilliseconds();
-        return database.ReadAsync<IReadOnlyList<AuditRecord>>(async s => (stripeObject is null
+        return database.ReadAsync<IReadOnlyList<AuditRecord>>(async s => (stripeObject is not null
                 ? await s.Connection.QueryAsync<AuditRow>(
-                    $"SELECT {AuditRow.Columns} FROM audit {s.Dialect.UnknownCallsIndex} WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
-                    new { before }, s.Transaction)
-                : await s.Connection.QueryAsync<AuditRow>(
                     $"SELECT {AuditRow.Columns} FROM audit WHERE object = @stripeObject AND outcome = 'unknown' AND at_ms < @before ORDER BY id",
-                    new { stripeObject, before }, s.Transaction))
+                    new { stripeObject, before }, s.Transaction)
+                : s.Dialect.HintsUnknownCallsIndex
+                    ? await s.Connection.QueryAsync<AuditRow>(
+                        $"SELECT {AuditRow.Columns} FROM audit INDEXED BY ix_audit_unknown WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
+                        new { before }, s.Transaction)
+                    : await s.Connection.QueryAsync<AuditRow>(
+                        $"SELECT {AuditRow.Columns} FROM audit WHERE outcome = 'unknown' AND at_ms < @before ORDER BY id",
+                        new { before }, s.Transaction))
             .Select(r => r.ToRecord()).ToArray(), ct);
     }
 
@@ -259,23 +264,39 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         }, ct);
     }
 
+    // A window of the audit log, in time order (then id), as the time index holds them: read without sorting it; a limit
+    // takes the newest from the index's end. One constant statement per shape (with or without payloads, with or without a limit).
+    private const string AuditWhere = "WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since AND at_ms < @until " +
+        "AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome)";
+
+    private const string AuditAll = $"SELECT {AuditRow.Columns}, {AuditRow.HashColumn} FROM audit {AuditWhere} ORDER BY at_ms, id";
+
+    private const string AuditNewest =
+        $"SELECT * FROM (SELECT {AuditRow.Columns}, {AuditRow.HashColumn} FROM audit {AuditWhere} ORDER BY at_ms DESC, id DESC LIMIT @limit) AS newest ORDER BY at_ms, id";
+
+    private const string AuditAllBare = $"SELECT {AuditRow.ColumnsWithoutPayloads}, {AuditRow.HashColumn} FROM audit {AuditWhere} ORDER BY at_ms, id";
+
+    private const string AuditNewestBare =
+        $"SELECT * FROM (SELECT {AuditRow.ColumnsWithoutPayloads}, {AuditRow.HashColumn} FROM audit {AuditWhere} ORDER BY at_ms DESC, id DESC LIMIT @limit) AS newest ORDER BY at_ms, id";
+
     public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct)
     {
-        var columns = (query.WithPayloads ? AuditRow.Columns : AuditRow.ColumnsWithoutPayloads) + (query.WithHashes ? $", {AuditRow.HashColumn}" : "");
-        // In time order (then id), as the time index holds them: a window of the log is read without sorting it, and
-        // a limit takes the newest from the index's end.
-        const string where = "WHERE (@agent IS NULL OR agent = @agent) AND at_ms >= @since AND at_ms < @until " +
-            "AND (@tool IS NULL OR tool = @tool) AND (@outcome IS NULL OR outcome = @outcome)";
-        var sql = query.Limit is null
-            ? $"SELECT {columns} FROM audit {where} ORDER BY at_ms, id"
-            : $"SELECT * FROM (SELECT {columns} FROM audit {where} ORDER BY at_ms DESC, id DESC LIMIT @limit) AS newest ORDER BY at_ms, id";
-        var parameters = new
+        var p = new
         {
             agent = query.Agent, since = query.Since?.ToUnixTimeMilliseconds() ?? 0, until = query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue,
             tool = query.Tool, outcome = query.Outcome, limit = (long)(query.Limit ?? 0),
         };
         return database.ReadAsync<IReadOnlyList<AuditRecord>>(async s =>
-            (await s.Connection.QueryAsync<AuditRow>(sql, parameters, s.Transaction)).Select(r => r.ToRecord()).ToArray(), ct);
+        {
+            var rows = (query.WithPayloads, query.Limit is not null) switch
+            {
+                (true, false) => await s.Connection.QueryAsync<AuditRow>(AuditAll, p, s.Transaction),
+                (true, true) => await s.Connection.QueryAsync<AuditRow>(AuditNewest, p, s.Transaction),
+                (false, false) => await s.Connection.QueryAsync<AuditRow>(AuditAllBare, p, s.Transaction),
+                (false, true) => await s.Connection.QueryAsync<AuditRow>(AuditNewestBare, p, s.Transaction),
+            };
+            return rows.Select(r => query.WithHashes ? r.ToRecord() : r.ToRecord() with { Hash = null }).ToArray();
+        }, ct);
     }
 
     public Task<AuditChainReport> VerifyChainAsync(CancellationToken ct) =>

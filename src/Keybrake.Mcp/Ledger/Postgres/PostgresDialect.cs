@@ -28,7 +28,7 @@ internal sealed class PostgresDialect : LedgerDialect
     }
 
     // PostgreSQL finds the partial index of unknown calls by itself.
-    public override string UnknownCallsIndex => "";
+    public override bool HintsUnknownCallsIndex => false;
 
     /// <summary>
     /// A name's lock key: 64 bits of its SHA-256. Two names that shared a key would only wait for each other more often

@@ -41,6 +41,18 @@ public abstract class SqliteCommandReuse<T> : CommandFactory<T>
         }
 
         var command = base.GetCommand(connection, sql, commandType, args);
+        foreach (DbParameter parameter in command.Parameters)
+        {
+            // Named as the SQL names them: Microsoft.Data.Sqlite otherwise looks a bare name up once more, with '@', for every
+            // parameter of every execution. Safe because the ledger's statements are all constants, whose values Dapper.AOT
+            // sets again by position; a statement built at run time would have its parameters looked up by name (the ledger
+            // contract tests run every statement, and such a lookup would fail them).
+            if (parameter.ParameterName is [not ('@' or '$' or ':'), ..])
+            {
+                parameter.ParameterName = "@" + parameter.ParameterName;
+            }
+        }
+
         command.Prepare();
         return command;
     }

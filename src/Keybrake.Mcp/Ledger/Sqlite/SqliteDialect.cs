@@ -10,5 +10,5 @@ internal sealed class SqliteDialect : LedgerDialect
     public override Task LockAsync(LedgerSession session, IReadOnlyCollection<string> names, CancellationToken ct) => Task.CompletedTask;
 
     // Without the hint SQLite's planner reads the time index, the whole log, to find the few unknown calls.
-    public override string UnknownCallsIndex => "INDEXED BY ix_audit_unknown";
+    public override bool HintsUnknownCallsIndex => true;
 }
