@@ -18,6 +18,8 @@ namespace Keybrake.Mcp.Ledger.Sqlite;
 public abstract class SqliteCommandReuse<T> : CommandFactory<T>
 {
     // Per connection (used by one caller at a time), the idle command of each call site and SQL text.
+    // Keyed by the SQL string itself, not its text: the ledger's statements are constants, the same object on every call,
+    // and hashing a long statement's text on every execution was measurable.
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<(object Site, string Sql), DbCommand>> Parked = new();
 
     public override DbCommand GetCommand(DbConnection connection, string sql, CommandType commandType, T args)
@@ -58,5 +60,15 @@ public abstract class SqliteCommandReuse<T> : CommandFactory<T>
     }
 
     public override bool TryRecycle(DbCommand command) =>
-        command is SqliteCommand { Connection: { } connection } && CanPrepare && Parked.GetOrCreateValue(connection).TryAdd((this, command.CommandText), command);
+        command is SqliteCommand { Connection: { } connection } && (CanPrepare || command.Parameters.Count == 0)
+        && Parked.GetValue(connection, static _ => new(BySameObjects.Instance)).TryAdd((this, command.CommandText), command);
+
+    private sealed class BySameObjects : IEqualityComparer<(object Site, string Sql)>
+    {
+        public static readonly BySameObjects Instance = new();
+
+        public bool Equals((object Site, string Sql) x, (object Site, string Sql) y) => ReferenceEquals(x.Site, y.Site) && ReferenceEquals(x.Sql, y.Sql);
+
+        public int GetHashCode((object Site, string Sql) key) => HashCode.Combine(RuntimeHelpers.GetHashCode(key.Site), RuntimeHelpers.GetHashCode(key.Sql));
+    }
 }
