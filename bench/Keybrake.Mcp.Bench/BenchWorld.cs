@@ -13,8 +13,9 @@ namespace Keybrake.Mcp.Bench;
 
 /// <summary>
 /// Manifests in a temp folder, a ledger file and the server's own wiring (<see cref="KeybrakeServices.AddKeybrake"/>)
-/// pointed at the canned Stripe. Roles: <c>support-refunds</c> (room to spend), <c>broke</c> (budget used up),
-/// <c>capped</c> (a 50.00 USD role budget shared by 16 agents), <c>gone</c> (revoked).
+/// pointed at the canned Stripe. Roles: <c>support-refunds</c> (room to spend, an agent and a role budget), <c>spread</c>
+/// (agent budgets only), <c>broke</c> (budget used up), <c>capped</c> (a 50.00 USD role budget shared by 16 agents),
+/// <c>gone</c> (revoked).
 /// </summary>
 public sealed class BenchWorld : IAsyncDisposable
 {
@@ -48,7 +49,7 @@ public sealed class BenchWorld : IAsyncDisposable
         return dir;
     }
 
-    /// <param name="databasePath">An existing ledger to use (e.g. the large history one); default a fresh file.</param>
+    /// <param name="databasePath">An existing ledger to use (e.g. the large history one, or a PostgreSQL URL); default a fresh file.</param>
     /// <param name="stripeHandler">Sends the Stripe tools' requests through this in-process handler instead of to <paramref name="stripeBase"/>'s socket.</param>
     public static async Task<BenchWorld> StartAsync(string stripeBase, string? databasePath = null, bool fullSync = false, string name = "world",
         HttpMessageHandler? stripeHandler = null)
@@ -65,6 +66,7 @@ public sealed class BenchWorld : IAsyncDisposable
             ["KEYBRAKE_STRIPE_KEY_BROKE"] = "rk_test_BenchBrokeKey0000000000000001",
             ["KEYBRAKE_STRIPE_KEY_CAPPED"] = "rk_test_BenchCappedKey000000000000001",
             ["KEYBRAKE_STRIPE_KEY_GONE"] = "rk_test_BenchGoneKey00000000000000001",
+            ["KEYBRAKE_STRIPE_KEY_SPREAD"] = "rk_test_BenchSpreadKey000000000000001",
             ["KEYBRAKE_MANIFESTS"] = world.ManifestsDirectory,
             ["KEYBRAKE_DB"] = db,
             ["KEYBRAKE_STRIPE_MAX_RETRIES"] = "0",
@@ -152,6 +154,15 @@ public sealed class BenchWorld : IAsyncDisposable
           "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_CAPPED", "mode": "test" },
           "agents": [{{Agents("capped")}}],
           "budgets": [ { "per": "role", "window": "day", "limit": "50.00 USD" } ],
+          "tools": { "issue_refund": { "maxAmount": "200.00 USD" } }
+        }
+        """);
+        File.WriteAllText(Path.Combine(directory, "spread.json"), $$"""
+        {
+          "role": "spread",
+          "stripe": { "keyEnv": "KEYBRAKE_STRIPE_KEY_SPREAD", "mode": "test" },
+          "agents": [{{Agents("spread")}}],
+          "budgets": [ { "per": "agent", "window": "day", "limit": "100000000.00 USD" } ],
           "tools": { "issue_refund": { "maxAmount": "200.00 USD" } }
         }
         """);

@@ -15,10 +15,11 @@ namespace Keybrake.Mcp.Bench;
 /// </summary>
 public static class BreakdownScenario
 {
-    public static async Task RunAsync(int iterations)
+    /// <param name="databasePath">The ledger (a PostgreSQL URL for the 'instances' scenario); default a fresh SQLite file.</param>
+    public static async Task RunAsync(int iterations, string? databasePath = null)
     {
         await using var stripe = await CannedStripe.StartAsync();
-        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, name: "breakdown");
+        await using var world = await BenchWorld.StartAsync(stripe.BaseUrl, databasePath: databasePath, name: "breakdown");
         var role = world.Manifests.Roles["support-refunds"];
         var grant = role.Tools["issue_refund"];
         var who = new CallIdentity("refund-bot", role.Role);
@@ -73,7 +74,7 @@ public static class BreakdownScenario
             ("whole pipeline, instant tool", () => BenchWorld.Expect(pipeline.RunAsync("refund-bot", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false)),
         };
 
-        var table = new Table($"breakdown: one allowed refund, step by step (one caller, empty ledger, {iterations} calls per step)");
+        var table = new Table($"breakdown: one allowed refund, step by step (one caller, empty ledger{(databasePath is null ? "" : " on PostgreSQL")}, {iterations} calls per step)");
         foreach (var (name, run) in steps)
         {
             // No separate warm-up for the step that completes what the step before started.

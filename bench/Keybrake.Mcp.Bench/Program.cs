@@ -14,6 +14,7 @@ var scenarios = new Dictionary<string, Func<Task>>
     ["revoke"] = () => RevokeScenario.RunAsync(quick ? 5 : 20),
     ["memory"] = () => MemoryScenario.RunAsync(quick ? 10_000 : 100_000),
     ["breakdown"] = () => BreakdownScenario.RunAsync(quick ? 1000 : 5000),
+    ["instances"] = () => InstancesScenario.RunAsync(quick ? 1 : 3, quick ? 1 : 2),
 };
 
 if (scenario == "loop")

@@ -117,13 +117,14 @@ public static class ThroughputScenario
         table.Print();
     }
 
-    private static async Task<(double Rate, double CpuMicrosPerCall, List<double> Latencies)> Measure(Func<int, Task> call, double seconds)
+    /// <summary>Calls from <paramref name="callers"/> concurrent callers for <paramref name="seconds"/>: calls/s, CPU of this process per call, each call's latency.</summary>
+    internal static async Task<(double Rate, double CpuMicrosPerCall, List<double> Latencies)> Measure(Func<int, Task> call, double seconds, int callers = BenchWorld.Callers)
     {
         var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
-        var perCaller = new List<double>[BenchWorld.Callers];
+        var perCaller = new List<double>[callers];
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, BenchWorld.Callers).Select(c => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
             var samples = perCaller[c] = [];
             while (Stopwatch.GetTimestamp() < stop)

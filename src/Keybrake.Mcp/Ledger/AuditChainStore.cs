@@ -18,7 +18,12 @@ internal static class AuditChainStore
     /// Remembers the chain's tip on this connection from now until the next call: for the transaction it has just begun,
     /// which holds the only write lock, so nobody else can move the tip meanwhile. Every append on it must go through here.
     /// </summary>
-    public static void TrackTip(DbConnection connection) => Tips.AddOrUpdate(connection, new StrongBox<Tip?>());
+    /// <param name="known">The tip as a transaction that committed on this connection left it (see <see cref="TrackedTip"/>), when the
+    /// caller knows nobody has appended since; null reads it from the chain at the first append.</param>
+    public static void TrackTip(DbConnection connection, object? known = null) => Tips.AddOrUpdate(connection, new StrongBox<Tip?>(known as Tip));
+
+    /// <summary>The tip this connection's transaction has tracked so far (null if it appended nothing and was given none).</summary>
+    public static object? TrackedTip(DbConnection connection) => Tips.TryGetValue(connection, out var box) ? box.Value : null;
 
     /// <summary>Seals the audit row of <paramref name="callId"/> as it is now, in the caller's transaction.</summary>
     /// <param name="hashOnRow">

@@ -249,6 +249,32 @@ public sealed class AuditChainTests
     }
 
     [Fact]
+    public async Task A_writer_that_remembers_the_tip_between_commits_reads_it_again_after_another_process_appended()
+    {
+        // One database keeps the chain's tip from its last commit while nobody else committed (PRAGMA data_version); a
+        // second database on the same file stands for another process appending in between.
+        using var dir = new TempDirectory();
+        using var first = new SqliteDatabase(dir.File("keybrake.db"));
+        await first.MigrateAsync(CancellationToken.None);
+        using var second = new SqliteDatabase(dir.File("keybrake.db"));
+        SqlLedger a = new(first, TimeProvider.System), b = new(second, TimeProvider.System);
+        var who = new CallIdentity("refund-bot", "support-refunds");
+        DeniedCall Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
+
+        await a.RecordDenialAsync(Denied("call_1"), CancellationToken.None);
+        await a.RecordDenialAsync(Denied("call_2"), CancellationToken.None);
+        await b.RecordDenialAsync(Denied("call_3"), CancellationToken.None);
+        await a.RecordDenialAsync(Denied("call_4"), CancellationToken.None);
+        await b.RecordDenialAsync(Denied("call_5"), CancellationToken.None);
+        await a.RecordDenialAsync(Denied("call_6"), CancellationToken.None);
+
+        var report = await b.VerifyChainAsync(CancellationToken.None);
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal((6L, 6), (report.Events, report.Records));
+        Assert.Equal(["call_1", "call_2", "call_3", "call_4", "call_5", "call_6"], (await a.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Select(r => r.CallId));
+    }
+
+    [Fact]
     public async Task A_write_rolled_back_after_sealing_a_row_takes_its_place_in_the_chain_with_it()
     {
         // The writer remembers the chain's tip within a transaction; the batch retried without the failed write must

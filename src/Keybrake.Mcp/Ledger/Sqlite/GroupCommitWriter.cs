@@ -19,12 +19,13 @@ namespace Keybrake.Mcp.Ledger.Sqlite;
 /// <param name="copy">A PASSIVE checkpoint on another connection: copies the WAL into the database beside the writer.</param>
 /// <param name="moved">Called when the file moved under the kept connection (so kept readers are dropped too).</param>
 /// <param name="begun">Called at every <c>BEGIN IMMEDIATE</c>, retries of a batch included, before any write of it runs.</param>
+/// <param name="committed">Called after every successful <c>COMMIT</c>, on the writer's thread, before the next <c>BEGIN</c>.</param>
 /// <param name="checkpointWait">
 /// How long a rewind waits for readers of older snapshots: a reader of another process may take long, and the writer must
 /// not stall behind it. A rewind that could not finish is tried again after the next commits.
 /// </param>
 internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open, SemaphoreSlim processGate, TimeSpan busyTimeout, Action copy, Action moved,
-    Action<SqliteConnection> begun, TimeSpan checkpointWait) : IDisposable
+    Action<SqliteConnection> begun, Action<SqliteConnection> committed, TimeSpan checkpointWait) : IDisposable
 {
     /// <summary>The <c>checkpointWait</c> servers use: short, since writes wait behind a rewind.</summary>
     public static readonly TimeSpan DefaultCheckpointWait = TimeSpan.FromMilliseconds(20);
@@ -251,6 +252,7 @@ internal sealed class GroupCommitWriter(string path, Func<SqliteConnection> open
             }
 
             SqliteControl.ExecKept(connection, "COMMIT;");
+            committed(connection);
         }
         catch (Exception ex)
         {

@@ -6,9 +6,14 @@ namespace Keybrake.Mcp.Ledger.Sqlite;
 internal static class SqliteControl
 {
     /// <summary>Runs a statement prepared once on this connection (the writer's BEGIN IMMEDIATE, COMMIT and ROLLBACK).</summary>
-    public static void ExecKept(SqliteConnection connection, string sql)
+    public static void ExecKept(SqliteConnection connection, string sql) => Kept(connection, sql).ExecuteNonQuery();
+
+    /// <summary>The first column of a statement prepared once on this connection, as a number.</summary>
+    public static long ScalarKept(SqliteConnection connection, string sql) => Convert.ToInt64(Kept(connection, sql).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static SqliteCommand Kept(SqliteConnection connection, string sql)
     {
-        var kept = Kept.GetOrCreateValue(connection);
+        var kept = KeptCommands.GetOrCreateValue(connection);
         if (!kept.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
@@ -17,10 +22,10 @@ internal static class SqliteControl
             kept[sql] = command;
         }
 
-        command.ExecuteNonQuery();
+        return command;
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Kept = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> KeptCommands = new();
 
     /// <summary>Runs one or more statements; the first column of the first row, if any.</summary>
     public static object? Exec(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

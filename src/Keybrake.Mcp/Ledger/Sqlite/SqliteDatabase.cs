@@ -60,8 +60,23 @@ public sealed class SqliteDatabase : ILedgerDatabase
         // A WAL that grew while a long reader held it back is cut back to 64 MB once it rewinds.
         _writer = new GroupCommitWriter(Path, () => Open(WriterPragmas + "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"), writeGate, BusyTimeout,
             () => _readers.ReadAsync(c => Task.FromResult(SqliteControl.Exec(c, "PRAGMA wal_checkpoint(PASSIVE);"))).GetAwaiter().GetResult(),
-            _readers.Clear, AuditChainStore.TrackTip, checkpointWait ?? GroupCommitWriter.DefaultCheckpointWait);
+            _readers.Clear, Begun, Committed, checkpointWait ?? GroupCommitWriter.DefaultCheckpointWait);
     }
+
+    // The chain's tip as this process's last commit left it, with the file's data version then: while no other connection
+    // (another process, the CLI) has committed since, the next write transaction starts from it instead of reading the
+    // chain's end again. PRAGMA data_version changes exactly when another connection commits.
+    private (SqliteConnection? Connection, long Version, object? Tip) _lastCommit;
+    private long _begunVersion;
+
+    private void Begun(SqliteConnection connection)
+    {
+        _begunVersion = SqliteControl.ScalarKept(connection, "PRAGMA data_version;");
+        var last = _lastCommit;
+        AuditChainStore.TrackTip(connection, ReferenceEquals(last.Connection, connection) && last.Version == _begunVersion ? last.Tip : null);
+    }
+
+    private void Committed(SqliteConnection connection) => _lastCommit = (connection, _begunVersion, AuditChainStore.TrackedTip(connection));
 
     /// <summary>Absolute path of the database file.</summary>
     public string Path { get; }
