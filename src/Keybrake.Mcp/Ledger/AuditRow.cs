@@ -23,6 +23,9 @@ internal sealed class AuditRow
     /// <summary>The hash of the row's latest chain event, which sealing the row writes onto it.</summary>
     public const string HashColumn = "hash";
 
+    /// <summary>Every column, in the order <c>db copy</c> moves them.</summary>
+    public const string AllColumns = Columns + ", " + HashColumn + ", fingerprint";
+
     public long Id { get; init; }
     public string CallId { get; init; } = "";
     public long AtMs { get; init; }
@@ -45,6 +48,9 @@ internal sealed class AuditRow
     public string? Context { get; init; }
     public string? Hash { get; init; }
     public string? InstanceId { get; init; }
+
+    /// <summary>The request the call belongs to (read only by a copy; retries find it in SQL).</summary>
+    public string? Fingerprint { get; init; }
 
     public AuditRecord ToRecord() => new()
     {

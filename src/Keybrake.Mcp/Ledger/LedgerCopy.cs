@@ -58,14 +58,14 @@ public static class LedgerCopy
                 "SELECT scope, kind, currency, granularity_ms, bucket_ms, amount FROM usage_bucket", transaction: s.Transaction), b => target.Connection.ExecuteAsync(
                 "INSERT INTO usage_bucket (scope, kind, currency, granularity_ms, bucket_ms, amount) VALUES (@Scope, @Kind, @Currency, @GranularityMs, @BucketMs, @Amount)",
                 new { b.Scope, b.Kind, b.Currency, b.GranularityMs, b.BucketMs, b.Amount }, target.Transaction), ct);
-            await CopyTableAsync(from, "audit", counts, s => s.Connection.QueryUnbufferedAsync<AuditCopyRow>(
-                $"SELECT {AuditCopyRow.Columns} FROM audit ORDER BY id", transaction: s.Transaction), r => target.Connection.ExecuteAsync(
-                $"INSERT INTO audit ({AuditCopyRow.Columns}) VALUES (@Id, @CallId, @AtMs, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Amount, @Currency, " +
-                "@Object, @StripeRequestId, @IdempotencyKey, @DurationMs, @Arguments, @Result, @Fingerprint, @Hash, @ArgumentsSha256, @RecurringDelta, @Context, @InstanceId)",
+            await CopyTableAsync(from, "audit", counts, s => s.Connection.QueryUnbufferedAsync<AuditRow>(
+                $"SELECT {AuditRow.AllColumns} FROM audit ORDER BY id", transaction: s.Transaction), r => target.Connection.ExecuteAsync(
+                $"INSERT INTO audit ({AuditRow.AllColumns}) VALUES (@Id, @CallId, @AtMs, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Amount, @Currency, " +
+                "@Object, @StripeRequestId, @IdempotencyKey, @DurationMs, @ArgumentsSha256, @RecurringDelta, @Arguments, @Result, @Context, @InstanceId, @Hash, @Fingerprint)",
                 new
                 {
                     r.Id, r.CallId, r.AtMs, r.Agent, r.Role, r.Tool, r.Outcome, r.Code, r.Message, r.Amount, r.Currency, r.Object, r.StripeRequestId,
-                    r.IdempotencyKey, r.DurationMs, r.Arguments, r.Result, r.Fingerprint, r.Hash, r.ArgumentsSha256, r.RecurringDelta, r.Context, r.InstanceId,
+                    r.IdempotencyKey, r.DurationMs, r.ArgumentsSha256, r.RecurringDelta, r.Arguments, r.Result, r.Context, r.InstanceId, r.Hash, r.Fingerprint,
                 }, target.Transaction), ct);
             await CopyTableAsync(from, "audit_chain", counts, AuditChainStore.ReadAsync, e => target.Connection.ExecuteAsync(
                 "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@Seq, @CallId, @AtMs, @Content, @PrevHash, @Hash)",
@@ -96,35 +96,3 @@ internal sealed record HeldRow(string CallId, string Agent, string Role, string 
 
 /// <summary>A <c>usage_bucket</c> row.</summary>
 internal sealed record BucketRow(string Scope, string Kind, string Currency, long GranularityMs, long BucketMs, long Amount);
-
-/// <summary>An <c>audit</c> row with every column, as a copy moves it.</summary>
-internal sealed class AuditCopyRow
-{
-    public const string Columns =
-        "id, call_id, at_ms, agent, role, tool, outcome, code, message, amount, currency, object, stripe_request_id, idempotency_key, duration_ms, " +
-        "arguments, result, fingerprint, hash, arguments_sha256, recurring_delta, context, instance_id";
-
-    public long Id { get; init; }
-    public string CallId { get; init; } = "";
-    public long AtMs { get; init; }
-    public string Agent { get; init; } = "";
-    public string Role { get; init; } = "";
-    public string Tool { get; init; } = "";
-    public string Outcome { get; init; } = "";
-    public string? Code { get; init; }
-    public string? Message { get; init; }
-    public long? Amount { get; init; }
-    public string? Currency { get; init; }
-    public string? Object { get; init; }
-    public string? StripeRequestId { get; init; }
-    public string? IdempotencyKey { get; init; }
-    public long? DurationMs { get; init; }
-    public string Arguments { get; init; } = "{}";
-    public string? Result { get; init; }
-    public string? Fingerprint { get; init; }
-    public string? Hash { get; init; }
-    public string? ArgumentsSha256 { get; init; }
-    public string? RecurringDelta { get; init; }
-    public string? Context { get; init; }
-    public string? InstanceId { get; init; }
-}

@@ -7,13 +7,8 @@ namespace Keybrake.Mcp.Tests.Cli;
 /// <summary>The command line through its real root command, in process, with exit codes of the contract.</summary>
 public sealed class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KeybrakeCli.RunAsync(args, name => env.GetValueOrDefault(name), output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args) =>
+        InProcessCli.RunAsync(env, args);
 
     [Fact]
     public async Task Validate_passes_the_shipped_manifests()

@@ -11,13 +11,8 @@ namespace Keybrake.Mcp.Tests.Cli;
 /// </summary>
 public sealed class DbCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KeybrakeCli.RunAsync(args, name => env.GetValueOrDefault(name), output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args) =>
+        InProcessCli.RunAsync(env, args);
 
     private static Dictionary<string, string?> Environment(TempDirectory dir) => new()
     {
