@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
-using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
@@ -90,10 +89,8 @@ public sealed class BenchWorld : IAsyncDisposable
         var manifests = Services.GetRequiredService<ManifestSource>();
         var ledger = Ledger;
         var registry = new ToolRegistry([operation]);
-        return new GovernancePipeline(registry, manifests, new IdentifyAgentCheck(manifests, ledger), ledger,
-            new ApprovalGate(new SqlApprovals(Database, TimeProvider.System)), new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance),
-            new Reconciler(ledger, registry, manifests, TimeProvider.System, NullLogger<Reconciler>.Instance), new SpentBudgetHints(), TimeProvider.System,
-            NullLogger<GovernancePipeline>.Instance);
+        return GovernancePipeline.Create(manifests, registry, ledger, new SqlApprovals(Database, TimeProvider.System),
+            new Reconciler(ledger, registry, manifests, TimeProvider.System, NullLogger<Reconciler>.Instance), TimeProvider.System, NullLoggerFactory.Instance);
     }
 
     private static long _request;

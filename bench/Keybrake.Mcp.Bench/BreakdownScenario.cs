@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
-using Keybrake.Mcp.Governance.Policy;
+using Keybrake.Mcp.Governance.Rules;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
@@ -69,8 +69,8 @@ public static class BreakdownScenario
             {
                 CallId = started.Dequeue(), Outcome = AuditOutcomes.Allowed, MovedMinor = 100, Currency = "usd", DurationMs = 1, Result = """{"id":"re_1"}""",
             }, CancellationToken.None)),
-            ("audit write of a refusal (RecordDenial)", () => ledger.RecordDenialAsync(
-                new DeniedCall($"call_{Guid.NewGuid():N}", who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None)),
+            ("audit write of a refusal (RecordVerdict)", () => ledger.RecordVerdictAsync(
+                new Verdict($"call_{Guid.NewGuid():N}", who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None)),
             ("whole pipeline, instant tool", () => BenchWorld.Expect(pipeline.RunAsync("refund-bot", "issue_refund", BenchWorld.Refund(), CancellationToken.None), error: false)),
         };
 

@@ -34,8 +34,8 @@ public static class HistoryScenario
         {
             ("budget check (StartCall refused over budget: usage sum under the write lock)", w => w.Ledger.StartCallAsync(Start(who, role, new MoneyAmount(long.MaxValue / 4, usd)), CancellationToken.None)
                 .ContinueWith(t => t.Result is StartDecision.OverBudget ? Task.CompletedTask : throw new InvalidOperationException($"{t.Result}")).Unwrap(), true),
-            ("audit write (RecordDenial: row + chain event)", w => w.Ledger.RecordDenialAsync(
-                new DeniedCall($"call_{Guid.NewGuid():N}", who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None), true),
+            ("audit write (RecordVerdict: row + chain event)", w => w.Ledger.RecordVerdictAsync(
+                new Verdict($"call_{Guid.NewGuid():N}", who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None), true),
             ("StartCall allowed (budget check + hold + 'started' row + chain)", async w =>
             {
                 var start = Start(who, role, new MoneyAmount(100, usd));

@@ -46,7 +46,7 @@ public static class LoopScenario
             {
                 if (kind == "write")
                 {
-                    await world.Ledger.RecordDenialAsync(new DeniedCall($"call_{Guid.CreateVersion7():N}", new CallIdentity($"gone-{c}", "gone"), "issue_refund",
+                    await world.Ledger.RecordVerdictAsync(new Verdict($"call_{Guid.CreateVersion7():N}", new CallIdentity($"gone-{c}", "gone"), "issue_refund",
                         arguments, DenialCodes.Revoked, "agent 'gone' is revoked", null), CancellationToken.None);
                 }
                 else

@@ -116,7 +116,7 @@ public class LedgerHistory
         IdempotencyKey = "kb_x", Hold = new MoneyAmount(long.MaxValue / 4, Currency.Get("usd")), Budgets = _role.Budgets,
     }, CancellationToken.None);
 
-    [Benchmark(Description = "audit write (RecordDenial)")]
-    public Task AuditWrite() => _world.Ledger.RecordDenialAsync(
-        new DeniedCall($"call_{Guid.NewGuid():N}", _who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None);
+    [Benchmark(Description = "audit write (RecordVerdict)")]
+    public Task AuditWrite() => _world.Ledger.RecordVerdictAsync(
+        new Verdict($"call_{Guid.NewGuid():N}", _who, "issue_refund", """{"amount":100}""", "budget_exceeded", "bench", null), CancellationToken.None);
 }

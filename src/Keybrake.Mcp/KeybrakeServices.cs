@@ -1,5 +1,4 @@
 using Keybrake.Mcp.Governance;
-using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Sandbox;
@@ -63,10 +62,7 @@ public static class KeybrakeServices
         services.AddSingleton<IToolOperation, FinalizeInvoiceTool>();
         services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
         services.AddSingleton<ToolRegistry>();
-        services.AddSingleton<IdentifyAgentCheck>();
         services.AddSingleton<IApprovalStore, SqlApprovals>();
-        services.AddSingleton<ApprovalGate>();
-        services.AddSingleton<ShadowRecorder>();
         services.AddSingleton(sp => new Reconciler(
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ToolRegistry>(), sp.GetRequiredService<ManifestSource>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())
@@ -75,8 +71,9 @@ public static class KeybrakeServices
                 ? TimeSpan.FromSeconds(seconds)
                 : Reconciler.DefaultGrace,
         });
-        services.AddSingleton<SpentBudgetHints>();
-        services.AddSingleton<GovernancePipeline>();
+        services.AddSingleton(sp => GovernancePipeline.Create(sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ToolRegistry>(),
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IApprovalStore>(), sp.GetRequiredService<Reconciler>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<Mcp.LiveToolSets>();
         services.AddHostedService(sp => new Mcp.LeaseKeeper(sp.GetRequiredService<ILedger>(), sp.GetRequiredService<InstanceIdentity>(),
             sp.GetRequiredService<Reconciler>(), sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<TimeProvider>(),

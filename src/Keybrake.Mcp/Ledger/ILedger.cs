@@ -41,8 +41,8 @@ public interface ILedger
     /// <summary>Calls whose outcome is unknown that started before the given time, optionally only those on one Stripe object.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadUnknownAsync(string? stripeObject, DateTimeOffset startedBefore, CancellationToken ct);
 
-    /// <summary>Writes a refusal to the audit log.</summary>
-    Task RecordDenialAsync(DeniedCall denial, CancellationToken ct);
+    /// <summary>Writes a decision that holds nothing (a refusal, a shadow refusal) to the audit log, counting it against its rate limits.</summary>
+    Task RecordVerdictAsync(Verdict verdict, CancellationToken ct);
 
     /// <summary>Audit rows, oldest first, each with the hash of its latest chain event.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(AuditQuery query, CancellationToken ct);

@@ -87,7 +87,7 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         {
             // It passed the rate check and may still reach Stripe (an unknown outcome is sent again): it counts.
             await RateCounts.CountAsync(s, start.Who, start.RateLimits, now);
-            return new StartDecision.Retry(earlier);
+            return new StartDecision.Replay(earlier);
         }
 
         // Exactly, now: concurrent calls may have filled a limit since this one's first check. Counted whatever follows.
@@ -233,7 +233,7 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
             .Select(r => r.ToRecord()).ToArray(), ct);
     }
 
-    public Task RecordDenialAsync(DeniedCall d, CancellationToken ct)
+    public Task RecordVerdictAsync(Verdict d, CancellationToken ct)
     {
         var now = NowMs;
         // Everything but the row's id is known now: its sealed content is built here, outside the write transaction.

@@ -90,7 +90,7 @@ public sealed class DbCommandTests
                 }
             }
 
-            await ledger.RecordDenialAsync(new DeniedCall("call_c", who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
+            await ledger.RecordVerdictAsync(new Verdict("call_c", who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
             await ledger.RevokeAsync("agent:other-bot", "copied", CancellationToken.None);
         }
 

@@ -24,8 +24,8 @@ public sealed class SandboxLedgerCliTests
     {
         using var database = new SqliteDatabase(path);
         await database.MigrateAsync(CancellationToken.None);
-        await new SqlLedger(database, TimeProvider.System).RecordDenialAsync(
-            new DeniedCall($"call_{Guid.NewGuid():N}", new CallIdentity(agent, role), "issue_refund", "{}", "not_allowed", "test", null), CancellationToken.None);
+        await new SqlLedger(database, TimeProvider.System).RecordVerdictAsync(
+            new Verdict($"call_{Guid.NewGuid():N}", new CallIdentity(agent, role), "issue_refund", "{}", "not_allowed", "test", null), CancellationToken.None);
     }
 
     private static async Task<Revocation?> RevocationAsync(string path, string agent, string role)

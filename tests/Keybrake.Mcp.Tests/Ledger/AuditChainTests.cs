@@ -229,7 +229,7 @@ public sealed class AuditChainTests
                 var who = new CallIdentity("refund-bot", "support-refunds");
                 if (i % 3 == 0)
                 {
-                    await ledger.RecordDenialAsync(new DeniedCall(callId, who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
+                    await ledger.RecordVerdictAsync(new Verdict(callId, who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
                     continue;
                 }
 
@@ -259,14 +259,14 @@ public sealed class AuditChainTests
         using var second = new SqliteDatabase(dir.File("keybrake.db"));
         SqlLedger a = new(first, TimeProvider.System), b = new(second, TimeProvider.System);
         var who = new CallIdentity("refund-bot", "support-refunds");
-        DeniedCall Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
+        Verdict Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
 
-        await a.RecordDenialAsync(Denied("call_1"), CancellationToken.None);
-        await a.RecordDenialAsync(Denied("call_2"), CancellationToken.None);
-        await b.RecordDenialAsync(Denied("call_3"), CancellationToken.None);
-        await a.RecordDenialAsync(Denied("call_4"), CancellationToken.None);
-        await b.RecordDenialAsync(Denied("call_5"), CancellationToken.None);
-        await a.RecordDenialAsync(Denied("call_6"), CancellationToken.None);
+        await a.RecordVerdictAsync(Denied("call_1"), CancellationToken.None);
+        await a.RecordVerdictAsync(Denied("call_2"), CancellationToken.None);
+        await b.RecordVerdictAsync(Denied("call_3"), CancellationToken.None);
+        await a.RecordVerdictAsync(Denied("call_4"), CancellationToken.None);
+        await b.RecordVerdictAsync(Denied("call_5"), CancellationToken.None);
+        await a.RecordVerdictAsync(Denied("call_6"), CancellationToken.None);
 
         var report = await b.VerifyChainAsync(CancellationToken.None);
         Assert.True(report.Ok, report.ToString());
@@ -284,7 +284,7 @@ public sealed class AuditChainTests
         await database.MigrateAsync(CancellationToken.None);
         var ledger = new SqlLedger(database, TimeProvider.System);
         var who = new CallIdentity("refund-bot", "support-refunds");
-        DeniedCall Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
+        Verdict Denied(string callId) => new(callId, who, "issue_refund", "{}", "not_allowed", "no", null);
 
         // Holds the writer, so that the three writes below queue up and run in one transaction, in order.
         using var running = new ManualResetEventSlim();
@@ -296,7 +296,7 @@ public sealed class AuditChainTests
             return Task.FromResult(0);
         }, CancellationToken.None));
         Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
-        var before = ledger.RecordDenialAsync(Denied("call_before"), CancellationToken.None);
+        var before = ledger.RecordVerdictAsync(Denied("call_before"), CancellationToken.None);
         var failing = database.WriteAsync<int>(async s =>
         {
             var sealedRow = AuditChainContent.Prepare(new AuditRecord
@@ -315,7 +315,7 @@ public sealed class AuditChainTests
             });
             throw new InvalidOperationException("fails after sealing its row");
         }, CancellationToken.None);
-        var after = ledger.RecordDenialAsync(Denied("call_after"), CancellationToken.None);
+        var after = ledger.RecordVerdictAsync(Denied("call_after"), CancellationToken.None);
         release.Set();
         await Task.WhenAll(held, before, after);
         Assert.Equal("fails after sealing its row", (await Assert.ThrowsAsync<InvalidOperationException>(() => failing)).Message);

@@ -109,7 +109,9 @@ public sealed class GroupCommitTests
         await first;
         Assert.Equal(1, await queued);
         await disposing;
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => database.WriteAsync(Revoke("agent:late"), CancellationToken.None));
+        // A closed ledger is an unavailable one to its callers: the one exception the pipeline turns into a refusal.
+        var late = await Assert.ThrowsAsync<LedgerUnavailableException>(() => database.WriteAsync(Revoke("agent:late"), CancellationToken.None));
+        Assert.IsType<ObjectDisposedException>(late.InnerException);
 
         using var reopened = new SqliteDatabase(dir.File("keybrake.db"));
         Assert.Equal(["agent:first", "agent:queued"], await ScopesAsync(reopened));

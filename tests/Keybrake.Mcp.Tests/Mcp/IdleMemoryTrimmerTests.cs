@@ -21,7 +21,7 @@ public sealed class IdleMemoryTrimmerTests
     private static async Task CallAsync(SqlLedger ledger, int n)
     {
         await ledger.FindRevocationAsync(Who, CancellationToken.None);
-        await ledger.RecordDenialAsync(new DeniedCall($"call_{n}", Who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
+        await ledger.RecordVerdictAsync(new Verdict($"call_{n}", Who, "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
     }
 
     private static async Task<IdleMemoryTrimmer> StartTrimmerAsync(SqliteDatabase database, TimeSpan idleAfter)

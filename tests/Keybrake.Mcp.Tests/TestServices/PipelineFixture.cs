@@ -1,7 +1,6 @@
 using Keybrake.Mcp.Ledger.Sqlite;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
-using Keybrake.Mcp.Governance.Policy;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,9 +43,8 @@ public sealed class PipelineFixture : IDisposable
     public SqlApprovals Approvals { get; }
 
     /// <summary>The same pipeline over another ledger (e.g. one whose database is locked).</summary>
-    public GovernancePipeline PipelineOver(ILedger ledger) => new(
-        new ToolRegistry([Operation]), Manifests, new IdentifyAgentCheck(Manifests, ledger), ledger, new ApprovalGate(Approvals),
-        new ShadowRecorder(ledger, NullLogger<ShadowRecorder>.Instance), Reconciler, new SpentBudgetHints(), Clock, NullLogger<GovernancePipeline>.Instance);
+    public GovernancePipeline PipelineOver(ILedger ledger) =>
+        GovernancePipeline.Create(Manifests, new ToolRegistry([Operation]), ledger, Approvals, Reconciler, Clock, NullLoggerFactory.Instance);
 
     public Task<ToolResponse> CallAsync(string agent, JsonObject arguments, string? tool = null, IApprovalPrompt? prompt = null) =>
         Pipeline.RunAsync(agent, tool ?? Operation.Name, arguments, CancellationToken.None, prompt);

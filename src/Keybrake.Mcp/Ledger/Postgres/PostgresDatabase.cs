@@ -144,8 +144,9 @@ public sealed class PostgresDatabase : ILedgerDatabase
 
     public void Dispose() => _source.Dispose();
 
+    // ObjectDisposedException: the data source closing at shutdown, under calls still in flight.
     private static bool IsDatabaseFailure(Exception ex) =>
-        ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException;
+        ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException or ObjectDisposedException;
 
     private LedgerUnavailableException Unavailable(Exception ex) =>
         // Npgsql's messages name the host and the database, never the password.

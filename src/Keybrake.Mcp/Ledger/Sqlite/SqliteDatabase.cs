@@ -229,8 +229,9 @@ public sealed class SqliteDatabase : ILedgerDatabase
         }
     }
 
+    // ObjectDisposedException: the ledger closing at shutdown, under calls still in flight, is as unavailable as a broken one.
     private static bool IsDatabaseFailure(Exception ex) =>
-        ex is SqliteException or IOException or UnauthorizedAccessException or TimeoutException;
+        ex is SqliteException or IOException or UnauthorizedAccessException or TimeoutException or ObjectDisposedException;
 
     private LedgerUnavailableException Unavailable(Exception ex) =>
         ex as LedgerUnavailableException ?? new LedgerUnavailableException($"the ledger {Path} is unavailable: {ex.Message}", ex);

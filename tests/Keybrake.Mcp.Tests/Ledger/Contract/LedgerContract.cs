@@ -100,7 +100,7 @@ public abstract class LedgerContract : IAsyncLifetime
         Assert.IsType<StartDecision.Started>(await ledger.StartCallAsync(Start(Bot, TenDollars, fingerprint: "fp-1"), Ct));
         await ledger.CompleteCallAsync(new CallCompletion { CallId = "call_0001", Outcome = AuditOutcomes.Unknown, Code = "outcome_unknown", DurationMs = 9 }, Ct);
 
-        var retry = Assert.IsType<StartDecision.Retry>(await (await LedgerAsync()).StartCallAsync(Start(Bot, TenDollars, fingerprint: "fp-1"), Ct));
+        var retry = Assert.IsType<StartDecision.Replay>(await (await LedgerAsync()).StartCallAsync(Start(Bot, TenDollars, fingerprint: "fp-1"), Ct));
         Assert.Equal(("call_0001", AuditOutcomes.Unknown), (retry.Earlier.CallId, retry.Earlier.Outcome));
         Assert.Equal("call_0001", (await ledger.FindEarlierAsync("fp-1", DateTimeOffset.MinValue, Ct))?.CallId);
         Assert.Equal(["call_0001"], (await ledger.ReadUnknownAsync(null, Clock.GetUtcNow().AddSeconds(1), Ct)).Select(r => r.CallId));
@@ -129,7 +129,7 @@ public abstract class LedgerContract : IAsyncLifetime
     {
         RateLimit[] limits = [new(LimitScope.Agent, 3, RollingWindow.Minute)];
         var ledger = await LedgerAsync();
-        await ledger.RecordDenialAsync(new DeniedCall("call_denied", Bot, "issue_refund", "{}", "invalid_arguments", "no", null) { CountsAgainst = limits }, Ct);
+        await ledger.RecordVerdictAsync(new Verdict("call_denied", Bot, "issue_refund", "{}", "invalid_arguments", "no", null) { CountsAgainst = limits }, Ct);
         Assert.IsType<StartDecision.Started>(await ledger.StartCallAsync(Start(Bot, null, limits: limits), Ct));
         Assert.IsType<StartDecision.Started>(await ledger.StartCallAsync(Start(Bot, null, limits: limits), Ct));
 
@@ -205,7 +205,7 @@ public abstract class LedgerContract : IAsyncLifetime
         var ledger = await LedgerAsync();
         for (var i = 0; i < 5; i++)
         {
-            await ledger.RecordDenialAsync(new DeniedCall($"call_d{i}", i % 2 == 0 ? Bot : Bot with { Agent = "other-bot" }, "issue_refund", "{}", "not_allowed", $"no {i}", null), Ct);
+            await ledger.RecordVerdictAsync(new Verdict($"call_d{i}", i % 2 == 0 ? Bot : Bot with { Agent = "other-bot" }, "issue_refund", "{}", "not_allowed", $"no {i}", null), Ct);
             Clock.Advance(TimeSpan.FromSeconds(1));
         }
 

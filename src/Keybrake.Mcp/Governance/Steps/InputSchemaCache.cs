@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Manifests;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance.Steps;
 
 /// <summary>Each tool's input schema for a role and grant, built once per manifest instead of on every call it validates.</summary>
 /// <remarks>Keyed by the manifest object: a reload brings new objects, and the schemas of the old ones go with them.</remarks>
-internal sealed class InputSchemaCache
+public sealed class InputSchemaCache
 {
     private readonly ConditionalWeakTable<RoleManifest, ConcurrentDictionary<(IToolOperation Tool, ToolGrant Grant), JsonObject>> _built = new();
 

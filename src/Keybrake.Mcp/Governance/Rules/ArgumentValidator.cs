@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Manifests;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance.Rules;
 
 /// <summary>
 /// Validates arguments against the subset of JSON Schema our tools generate (type, enum, minimum, maximum, pattern,

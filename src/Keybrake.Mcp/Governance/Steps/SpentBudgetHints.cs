@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Keybrake.Mcp.Ledger;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance.Steps;
 
 /// <summary>
 /// Agents this process last saw refused for a spent budget. Only their money calls pay for the early budget read that

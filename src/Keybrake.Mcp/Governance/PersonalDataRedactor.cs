@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance;
 
 /// <summary>
 /// Removes personal data from read results when the role asks for it (<c>redactPersonalData</c>): what identifies or

@@ -1,7 +1,7 @@
 using Keybrake.Mcp.Ledger;
 using Microsoft.Extensions.Logging;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance;
 
 /// <summary>
 /// Shadow mode: a rule marked <c>"shadow": true</c> lets the call pass and records what it would have refused, as an
@@ -13,17 +13,18 @@ public sealed class ShadowRecorder(ILedger ledger, ILogger<ShadowRecorder> logge
 
     private int _sequence;
 
-    public async Task RecordAsync(string callId, CallIdentity who, string tool, string arguments, Denial wouldHave, CancellationToken ct)
+    /// <summary>Audits what a shadow rule would have refused in <paramref name="call"/>; never throws for the ledger.</summary>
+    public async Task RecordAsync(ToolCall call, Denial wouldHave, CancellationToken ct)
     {
         try
         {
-            await ledger.RecordDenialAsync(new DeniedCall($"{callId}.shadow{Interlocked.Increment(ref _sequence)}", who, tool, arguments, Code,
-                $"shadow: would have been refused ({wouldHave.Code}): {wouldHave.Message}", null) { Outcome = AuditOutcomes.Allowed }, ct);
+            await ledger.RecordVerdictAsync(new Verdict($"{call.CallId}.shadow{Interlocked.Increment(ref _sequence)}", call.Who, call.ToolName, call.ArgumentsJson,
+                Code, $"shadow: would have been refused ({wouldHave.Code}): {wouldHave.Message}", null) { Outcome = AuditOutcomes.Allowed }, ct);
         }
         catch (LedgerUnavailableException ex)
         {
             // A shadow rule never blocks, not even through the ledger; the call's own row still fails closed.
-            logger.LogWarning(ex, "Could not record a shadow refusal of {Tool} for {Agent}", tool, who.Agent);
+            logger.LogWarning(ex, "Could not record a shadow refusal of {Tool} for {Agent}", call.ToolName, call.Agent);
         }
     }
 }

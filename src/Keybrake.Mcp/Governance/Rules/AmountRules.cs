@@ -2,14 +2,14 @@ using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance.Rules;
 
 /// <summary>
-/// Step 3b: the resolved amount (not only the requested one: a full refund has none) against the tool's
+/// The amount rules of step 3, pure: the resolved amount (not only the requested one: a full refund has none) against the tool's
 /// <c>maxAmount</c>, its currency against the role's budgets (no silent conversion), and what a subscription change adds
 /// to every period against <c>maxRecurringIncrease</c>.
 /// </summary>
-public static class AmountCheck
+public static class AmountRules
 {
     public static Denial? Check(string tool, RoleManifest role, ToolGrant grant, Resolution resolved)
     {

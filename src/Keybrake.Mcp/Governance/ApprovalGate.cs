@@ -1,19 +1,20 @@
+using Keybrake.Mcp.Governance.Rules;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance;
 
 /// <summary>
-/// Step 6: a call moving more than the tool's <c>approvalAbove</c> waits for a decision bound to its agent, tool and
+/// The approvals of step 6: a call moving more than the tool's <c>approvalAbove</c> waits for a decision bound to its agent, tool and
 /// arguments. The first attempt holds the money and asks (the client, where the role says so and it can answer, else
 /// an operator); a retry of the same call after approval uses that hold, once.
 /// </summary>
 public sealed class ApprovalGate(IApprovalStore store)
 {
-    /// <summary>Whether this call needs an approval at all.</summary>
+    /// <summary>Whether this call needs an approval at all: it moves more than the grant's threshold, in its currency.</summary>
     public static bool Applies(IToolOperation operation, ToolGrant grant, Resolution resolved) =>
-        operation.Effect == ToolEffect.MovesMoney && !grant.Shadow
+        operation.Effect == ToolEffect.MovesMoney
         && grant.ApprovalAbove is { } threshold && resolved.Moves is { } moves
         && moves.Currency == threshold.Currency && moves.Minor > threshold.Minor;
 
@@ -42,7 +43,7 @@ public sealed class ApprovalGate(IApprovalStore store)
         var asked = await store.RequestAsync(new CallIdentity(who.Agent, who.Role), tool, request.Fingerprint, arguments, moves, role.Budgets, window, ct);
         if (asked is ApprovalRequestResult.OverBudget over)
         {
-            return (null, AmountCheck.OverBudget(resolved, over.Usage));
+            return (null, AmountRules.OverBudget(resolved, over.Usage));
         }
 
         var approval = ((ApprovalRequestResult.Created)asked).Approval;

@@ -1,9 +1,9 @@
 using Keybrake.Mcp.Manifests;
 
-namespace Keybrake.Mcp.Governance.Policy;
+namespace Keybrake.Mcp.Governance.Rules;
 
-/// <summary>Step 3: the record's customer must be in the role's <c>customers</c> list, when the role has one.</summary>
-public static class ScopeCheck
+/// <summary>The scope rule of step 3, pure: the record's customer must be in the role's <c>customers</c> list, when the role has one.</summary>
+public static class ScopeRule
 {
     public static Denial? Check(RoleManifest role, Resolution resolved)
     {
