@@ -1,7 +1,8 @@
 namespace Keybrake.Mcp.Stripe;
 
 /// <summary>How to reach Stripe: the API base (a local double in tests), the per-request timeout and Stripe.net's retries.</summary>
-/// <param name="MaxRetries">Our own retries of 429, 409 and 5xx answers, on the same idempotency key.</param>
+/// <param name="MaxNetworkRetries">Stripe.net's own retries of network failures, 409 and 5xx, on the same idempotency key.</param>
+/// <param name="MaxRetries">Our retries of 429 answers (which Stripe.net does not retry), on the same idempotency key.</param>
 /// <param name="RetryBaseDelay">First backoff of those retries; it doubles each time, with jitter.</param>
 public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNetworkRetries, int MaxRetries = 3, TimeSpan RetryBaseDelay = default)
 {

@@ -4,13 +4,16 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe;
 
 /// <summary>
-/// Retries what Stripe asks to be retried — 429 rate limits, 409 lock timeouts, 5xx — with exponential backoff and
-/// jitter. The caller's request options (and so its idempotency key) are reused, so a retry is the same request.
-/// Stripe.net itself retries only network failures, 409 and 5xx, and never 429.
+/// Retries what Stripe.net leaves to us: a 429 rate limit, with exponential backoff and jitter. Everything else that
+/// means "not now" (network failures, timeouts, 409 lock timeouts, 5xx, <c>Stripe-Should-Retry</c>) Stripe.net already
+/// retries itself, <see cref="StripeConnection.MaxNetworkRetries"/> times, on the same idempotency key: retrying those
+/// here too would multiply the attempts (it once made up to 12 HTTP requests of one call). The caller's request options
+/// (and so its idempotency key) are reused, so a retry is the same request.
 /// </summary>
 public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
 {
-    public int MaxRetries => connection.MaxRetries;
+    /// <summary>How many times Stripe.net itself retries a request before its error reaches us.</summary>
+    public int NetworkRetries => connection.MaxNetworkRetries;
 
     public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
@@ -27,9 +30,8 @@ public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
         }
     }
 
-    /// <summary>True for the answers that mean "not now" rather than "no".</summary>
-    public static bool IsRetryable(StripeException ex) =>
-        ex.HttpStatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict || (int)ex.HttpStatusCode >= 500;
+    /// <summary>True for the "not now" answer Stripe.net does not retry on its own: 429.</summary>
+    public static bool IsRetryable(StripeException ex) => ex.HttpStatusCode is HttpStatusCode.TooManyRequests;
 
     /// <summary>409 for an idempotency key another request is still using: an earlier attempt of the same request runs at Stripe.</summary>
     public static bool IsKeyInUse(StripeException ex) =>
@@ -51,7 +53,7 @@ public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
         ex.StripeResponse?.Headers is { } headers && headers.TryGetValues("Idempotent-Replayed", out var values)
         && values.Any(v => string.Equals(v, "true", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>A 5xx may have been applied before Stripe failed: after the last retry the outcome is unknown, not failed.</summary>
+    /// <summary>A 5xx may have been applied before Stripe failed: after Stripe.net's last retry the outcome is unknown, not failed.</summary>
     public static bool MayHaveApplied(StripeException ex) => (int)ex.HttpStatusCode >= 500;
 
     private TimeSpan Backoff(int attempt)

@@ -29,7 +29,8 @@ public sealed class FaultTests
     {
         await using var world = await StripeWorld.StartAsync();
         var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
-        await using var mcp = await McpHarness.StartAsync(world, "refund-bot");
+        // 409 and 5xx are retried by Stripe.net (its network retries), 429 by us: two of either, then the refund.
+        await using var mcp = await McpHarness.StartAsync(world, "refund-bot", WithNetworkRetries(world, 2));
         world.Stripe.Faults.Status("POST", "/v1/refunds", status, type, code, times: 2);
 
         (await mcp.CallAsync("issue_refund", new { payment_intent = intent, amount = 1000 })).AssertSuccess();
@@ -39,6 +40,26 @@ public sealed class FaultTests
         Assert.Single(world.Stripe.Account.GetRefunds());
         Assert.Equal(("allowed", 1000L), ((await RefundRowAsync(world)).Outcome, (await RefundRowAsync(world)).Amount!.Value));
     }
+
+    [Theory]
+    [InlineData(500, "api_error", null)]
+    [InlineData(409, "invalid_request_error", "lock_timeout")]
+    public async Task A_persistent_not_now_answer_is_retried_in_one_place_only(int status, string type, string? code)
+    {
+        await using var world = await StripeWorld.StartAsync();
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 5000, "usd");
+        await using var mcp = await McpHarness.StartAsync(world, "refund-bot", WithNetworkRetries(world, 2));
+        world.Stripe.Faults.Status("POST", "/v1/refunds", status, type, code, times: 100);
+
+        var result = await mcp.CallAsync("issue_refund", new { payment_intent = intent, amount = 1000 });
+
+        // Stripe.net's first attempt and its 2 retries, and no retries of ours on top (there were 4 x 3 = 12).
+        Assert.Equal(3, world.Stripe.Requests.Count(r => r.Method == "POST"));
+        Assert.NotNull(result.ErrorCode());
+    }
+
+    private static Dictionary<string, string?> WithNetworkRetries(StripeWorld world, int retries) =>
+        new(world.Environment()) { ["KEYBRAKE_STRIPE_MAX_RETRIES"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     [Fact]
     public async Task Persistent_5xx_leaves_the_outcome_unknown_and_the_money_held_until_reconcile_sends_it_again_with_its_key()

@@ -64,7 +64,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         catch (StripeException ex) when (Effect != ToolEffect.Read && StripeRetry.MayHaveApplied(ex))
         {
             // Stripe failed on its side after the retries: it may have applied the change, so the hold stays.
-            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe answered {(int)ex.HttpStatusCode} after {clients.Retry.MaxRetries} retries");
+            return new ExecutionResult.Unknown($"{Name} ({keys.CallId}): Stripe answered {(int)ex.HttpStatusCode} after {clients.Retry.NetworkRetries} retries");
         }
         catch (StripeException ex) when (Effect != ToolEffect.Read && StripeRetry.IsKeyInUse(ex))
         {
