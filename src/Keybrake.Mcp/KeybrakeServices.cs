@@ -18,6 +18,9 @@ public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Str
 
     /// <summary>Stripe is the embedded simulator (<c>serve --sandbox</c>): every tool result is marked as such.</summary>
     public bool Sandbox { get; init; }
+
+    /// <summary>The tunables, from <see cref="Environment"/> unless given.</summary>
+    public ServerSettings Settings { get; init; } = ServerSettings.FromEnvironment(Environment);
 }
 
 /// <summary>The one place the governance core, the ledger and the Stripe tools are wired together.</summary>
@@ -30,7 +33,7 @@ public static class KeybrakeServices
         // A factory, not an instance: the container then disposes it, closing its kept connections.
         services.AddSingleton(_ => LedgerDatabases.Open(options.Ledger, new LedgerOptions
         {
-            FullSync = string.Equals(options.Environment("KEYBRAKE_DB_SYNCHRONOUS"), "full", StringComparison.OrdinalIgnoreCase),
+            FullSync = options.Settings.FullSync,
         }));
         services.AddSingleton(sp => InstanceIdentity.ForThisProcess(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILedger>(sp => new SqlLedger(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>(),
@@ -67,9 +70,7 @@ public static class KeybrakeServices
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ToolRegistry>(), sp.GetRequiredService<ManifestSource>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Reconciler>>())
         {
-            Grace = int.TryParse(options.Environment("KEYBRAKE_RECONCILE_GRACE_SECONDS"), out var seconds) && seconds >= 0
-                ? TimeSpan.FromSeconds(seconds)
-                : Reconciler.DefaultGrace,
+            Grace = options.Settings.ReconcileGrace,
         });
         services.AddSingleton(sp => GovernancePipeline.Create(sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ToolRegistry>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IApprovalStore>(), sp.GetRequiredService<Reconciler>(),
@@ -79,7 +80,7 @@ public static class KeybrakeServices
             sp.GetRequiredService<Reconciler>(), sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<Mcp.LeaseKeeper>>())
         {
-            Length = int.TryParse(options.Environment("KEYBRAKE_LEASE_SECONDS"), out var lease) && lease > 0 ? TimeSpan.FromSeconds(lease) : TimeSpan.FromSeconds(20),
+            Length = options.Settings.LeaseLength,
         });
         services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)

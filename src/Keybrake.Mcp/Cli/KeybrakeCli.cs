@@ -20,6 +20,21 @@ public static class KeybrakeCli
             return ExitCodes.BadUsage;
         }
 
+        try
+        {
+            // Read here once so that a bad value stops every command at once, named, rather than some call later.
+            _ = ServerSettings.FromEnvironment(env);
+        }
+        catch (SettingsException ex)
+        {
+            foreach (var problem in ex.Problems)
+            {
+                error.WriteLine(problem);
+            }
+
+            return ExitCodes.BadUsage;
+        }
+
         var manifests = new Option<string?>("--manifests")
         {
             Description = "Manifest folder (env KEYBRAKE_MANIFESTS; default ./tool-manifests if it exists, else $XDG_CONFIG_HOME/keybrake/tool-manifests).",

@@ -15,14 +15,9 @@ public sealed record StripeConnection(Uri? ApiBase, TimeSpan Timeout, int MaxNet
     /// <summary>Environment variable that points every Stripe call at another base URL.</summary>
     public const string ApiBaseVariable = "KEYBRAKE_STRIPE_API_BASE";
 
-    public static StripeConnection FromEnvironment(Func<string, string?> env)
-    {
-        var apiBase = env(ApiBaseVariable) is { Length: > 0 } text ? new Uri(text) : null;
-        var timeout = int.TryParse(env("KEYBRAKE_STRIPE_TIMEOUT_MS"), out var ms) && ms > 0
-            ? TimeSpan.FromMilliseconds(ms)
-            : TimeSpan.FromSeconds(30);
-        var retries = int.TryParse(env("KEYBRAKE_STRIPE_MAX_RETRIES"), out var r) && r >= 0 ? r : 2;
-        var baseDelay = int.TryParse(env("KEYBRAKE_STRIPE_RETRY_BASE_MS"), out var b) && b >= 0 ? TimeSpan.FromMilliseconds(b) : TimeSpan.FromMilliseconds(250);
-        return new StripeConnection(apiBase, timeout, retries, MaxRetries: 3, RetryBaseDelay: baseDelay);
-    }
+    /// <summary>The connection the environment's settings describe (<see cref="ServerSettings"/>); throws <see cref="SettingsException"/> for unusable ones.</summary>
+    public static StripeConnection FromEnvironment(Func<string, string?> env) => FromSettings(ServerSettings.FromEnvironment(env));
+
+    public static StripeConnection FromSettings(ServerSettings settings) => new(settings.StripeApiBase, settings.StripeTimeout, settings.StripeNetworkRetries,
+        settings.StripeRateLimitRetries, settings.StripeRetryBaseDelay);
 }
