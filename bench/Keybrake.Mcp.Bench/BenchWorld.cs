@@ -193,11 +193,7 @@ public sealed class InstantRefund : IToolOperation
 {
     private static readonly Currency Usd = Currency.Get("usd");
 
-    public string Name => "issue_refund";
-
-    public string Title => "Instant refund";
-
-    public ToolEffect Effect => ToolEffect.MovesMoney;
+    public ToolDeclaration Declaration { get; } = new("issue_refund", "Instant refund", ToolEffect.MovesMoney, "A refund with nothing behind it.");
 
     public string Describe(RoleManifest role, ToolGrant grant) => "instant";
 

@@ -39,31 +39,7 @@ public static class KeybrakeServices
         services.AddSingleton<ILedger>(sp => new SqlLedger(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<InstanceIdentity>()));
         services.AddSingleton(sp => new StripeClients(options.Stripe, options.Environment));
-        services.AddSingleton<IToolOperation, IssueRefundTool>();
-        services.AddSingleton<IToolOperation, CapturePaymentIntentTool>();
-        services.AddSingleton<IToolOperation, ChangePlanTool>();
-        services.AddSingleton<IToolOperation, PreviewPlanChangeTool>();
-        services.AddSingleton<IToolOperation, PauseSubscriptionTool>();
-        services.AddSingleton<IToolOperation, ResumeSubscriptionTool>();
-        services.AddSingleton<IToolOperation, CancelSubscriptionTool>();
-        services.AddSingleton<IToolOperation, ExtendTrialTool>();
-        services.AddSingleton<IToolOperation, UpdateSubscriptionQuantityTool>();
-        services.AddSingleton<IToolOperation, GetPaymentIntentTool>();
-        services.AddSingleton<IToolOperation, GetChargeTool>();
-        services.AddSingleton<IToolOperation, GetCustomerTool>();
-        services.AddSingleton<IToolOperation, GetSubscriptionTool>();
-        services.AddSingleton<IToolOperation, ListPricesTool>();
-        services.AddSingleton<IToolOperation, ListCustomersTool>();
-        services.AddSingleton<IToolOperation, ListChargesTool>();
-        services.AddSingleton<IToolOperation, ListPaymentIntentsTool>();
-        services.AddSingleton<IToolOperation, ListSubscriptionsTool>();
-        services.AddSingleton<IToolOperation, ListRefundsTool>();
-        services.AddSingleton<IToolOperation, ListPaymentMethodsTool>();
-        services.AddSingleton<IToolOperation, ListInvoicesTool>();
-        services.AddSingleton<IToolOperation, GetInvoiceTool>();
-        services.AddSingleton<IToolOperation, PayInvoiceTool>();
-        services.AddSingleton<IToolOperation, FinalizeInvoiceTool>();
-        services.AddSingleton<IToolOperation, MarkInvoiceUncollectibleTool>();
+        services.AddStripeTools();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<IApprovalStore, SqlApprovals>();
         services.AddSingleton(sp => new Reconciler(

@@ -9,14 +9,17 @@ namespace Keybrake.Mcp.Governance;
 /// </summary>
 public interface IToolOperation
 {
+    /// <summary>What the tool is: its name, title and effect, the manifest fields that constrain it, the Stripe permissions it needs.</summary>
+    ToolDeclaration Declaration { get; }
+
     /// <summary>The MCP tool name of the contract, e.g. <c>issue_refund</c>.</summary>
-    string Name { get; }
+    string Name => Declaration.Name;
 
     /// <summary>Short human title for clients.</summary>
-    string Title { get; }
+    string Title => Declaration.Title;
 
     /// <summary>Whether the tool reads, changes state, or moves money.</summary>
-    ToolEffect Effect { get; }
+    ToolEffect Effect => Declaration.Effect;
 
     /// <summary>What the tool does, written for the model, including the role's limits.</summary>
     string Describe(RoleManifest role, ToolGrant grant);

@@ -1,3 +1,5 @@
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Stripe.Tools;
 using Keybrake.Mcp.Cli;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Stripe;
@@ -24,9 +26,11 @@ public sealed class KeysPlanTests
     }
 
     [Fact]
-    public void Every_catalog_tool_has_its_permissions()
+    public void Every_tool_declares_the_permissions_it_needs()
     {
-        Assert.All(ToolCatalog.AllowedFields.Keys, tool => Assert.True(StripePermissions.Knows(tool), tool));
+        Assert.All(StripeTools.Declarations, tool => Assert.NotEmpty(tool.StripePermissions));
+        Assert.All(StripeTools.Declarations.Where(t => t.Effect != ToolEffect.Read),
+            tool => Assert.Contains(tool.StripePermissions, p => p.EndsWith(":write", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Manifests.Reading;
+using Keybrake.Mcp.Stripe.Tools;
 using Xunit;
 
 namespace Keybrake.Mcp.Tests.Manifests;
@@ -43,6 +44,25 @@ public sealed class ManifestSchemaTests
             Assert.Equal(ManifestFields.Tool(tool).Order(), Keys(entry.GetProperty("properties")).Order());
             Assert.True(entry.TryGetProperty("description", out _), $"{tool} has no description");
         }
+    }
+
+    /// <remarks>
+    /// The file is what editors and <c>init</c> use; its tools section is what the tools declare. After a tool's
+    /// declaration changes, <c>KEYBRAKE_WRITE_MANIFEST_SCHEMA=1 dotnet test --filter ManifestSchemaTests</c> rewrites it.
+    /// </remarks>
+    [Fact]
+    public void The_tools_section_is_what_the_tools_declare()
+    {
+        var path = Path.Combine(RepositoryPaths.ToolManifests, ManifestLoader.SchemaFileName);
+        var text = File.ReadAllText(path).Replace("\r\n", "\n");
+        var derived = ManifestSchema.WithToolsOf(text);
+        if (Environment.GetEnvironmentVariable("KEYBRAKE_WRITE_MANIFEST_SCHEMA") == "1")
+        {
+            File.WriteAllText(path, derived);
+        }
+
+        Assert.Equal(derived, text);
+        Assert.Equal(StripeTools.Declarations.Select(d => d.Name), Keys(At("properties", "tools", "properties")));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
 
     public ToolEffect Effect { get; init; } = ToolEffect.MovesMoney;
 
+    public ToolDeclaration Declaration => new(Name, Title, Effect, "A fake refund.");
+
     public Func<ToolInvocation, Resolution> Resolve { get; set; } = call => new Resolution
     {
         Object = "pi_fake", Scoped = true, Customer = "cus_A", Action = "refund",

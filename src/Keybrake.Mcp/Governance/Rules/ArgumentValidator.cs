@@ -12,6 +12,18 @@ namespace Keybrake.Mcp.Governance.Rules;
 /// </summary>
 public static class ArgumentValidator
 {
+    /// <summary>The keywords of an input schema's root this validator enforces (<c>additionalProperties</c> only as false).</summary>
+    public static readonly IReadOnlySet<string> RootKeywords = new HashSet<string>(StringComparer.Ordinal) { "type", "properties", "required", "additionalProperties" };
+
+    /// <summary>The keywords of an argument's schema this validator enforces.</summary>
+    public static readonly IReadOnlySet<string> ArgumentKeywords = new HashSet<string>(StringComparer.Ordinal) { "type", "enum", "minimum", "maximum", "maxLength", "pattern" };
+
+    /// <summary>The argument types it checks.</summary>
+    public static readonly IReadOnlySet<string> ArgumentTypes = new HashSet<string>(StringComparer.Ordinal) { "string", "integer", "boolean" };
+
+    /// <summary>Keywords that describe and constrain nothing, so nothing is there to enforce.</summary>
+    public static readonly IReadOnlySet<string> Annotations = new HashSet<string>(StringComparer.Ordinal) { "description", "title" };
+
     /// <summary>Every problem with the arguments, each naming the argument; empty when they are valid.</summary>
     public static IReadOnlyList<string> Validate(JsonObject schema, JsonObject arguments, IReadOnlyList<string[]>? exactlyOneOf = null)
     {

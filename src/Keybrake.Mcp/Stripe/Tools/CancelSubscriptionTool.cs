@@ -10,16 +10,19 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>cancel_subscription</c>: at the period's end by default (an update, reversible until then), or now (Stripe's
 /// DELETE, which takes no idempotency key: the ledger's request dedup is what keeps a retry from acting twice).
 /// </summary>
-public sealed class CancelSubscriptionTool(StripeClients clients) : SubscriptionTool(clients)
+public sealed class CancelSubscriptionTool(StripeClients clients) : SubscriptionTool(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("cancel_subscription", "Cancel a subscription", ToolEffect.Change,
+        "Cancel a subscription. No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["subscriptions:write"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     private static readonly string[] Feedback =
         ["customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex", "too_expensive", "unused"];
-
-    public override string Name => "cancel_subscription";
-
-    public override string Title => "Cancel a subscription";
-
-    public override ToolEffect Effect => ToolEffect.Change;
 
     protected override string Action => "cancellation";
 

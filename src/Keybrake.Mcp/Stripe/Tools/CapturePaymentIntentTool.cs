@@ -8,13 +8,17 @@ using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>capture_payment_intent</c>: captures an authorized PaymentIntent. There is deliberately no tool that creates one.</summary>
-public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool(clients)
+public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool(clients), IDeclaredTool
 {
-    public override string Name => "capture_payment_intent";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("capture_payment_intent", "Capture an authorized payment", ToolEffect.MovesMoney,
+        "Capture an authorized payment intent. Moves money. Constraints: maxAmount, approvalAbove.")
+    {
+        ManifestFields = ["maxAmount", "approvalAbove"],
+        StripePermissions = ["payment_intents:write"],
+    };
 
-    public override string Title => "Capture an authorized payment";
-
-    public override ToolEffect Effect => ToolEffect.MovesMoney;
+    public override ToolDeclaration Declaration => Declared;
 
     // A full capture moves at least one minor unit (with nothing capturable it is refused anyway).
     public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount_to_capture") ?? 1;

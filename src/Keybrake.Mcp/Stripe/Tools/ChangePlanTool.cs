@@ -12,11 +12,17 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// for it now is held at Stripe's preview and counted at what the invoice Stripe created collected; how much more it
 /// bills every period is capped by <c>maxRecurringIncrease</c>.
 /// </summary>
-public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : SubscriptionChangeTool(clients, time)
+public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : SubscriptionChangeTool(clients, time), IDeclaredTool
 {
-    public override string Name => "change_plan";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("change_plan", "Change a subscription's plan", ToolEffect.MovesMoney,
+        "Move a subscription to another price. Moves money: a change Stripe invoices now (always_invoice, another billing interval, free to paid) is held at Stripe's preview and counted at what Stripe collected. Constraints: prices, prorationBehaviors, maxQuantity (the quantity argument exists only with it), maxRecurringIncrease, maxAmount (of the charge now), approvalAbove.")
+    {
+        ManifestFields = ["prices", "prorationBehaviors", "maxQuantity", "maxRecurringIncrease", "maxAmount", "approvalAbove"],
+        StripePermissions = ["subscriptions:write", "subscription_items:write", "prices:read"],
+    };
 
-    public override string Title => "Change a subscription's plan";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Action => "plan change";
 

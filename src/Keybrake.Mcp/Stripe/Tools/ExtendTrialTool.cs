@@ -10,18 +10,22 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>extend_trial</c>: moves a trialing subscription's trial end later by whole days, capped by the grant's
 /// <c>maxDays</c>. Nothing is prorated: a longer trial only postpones the first charge.
 /// </summary>
-public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(clients)
+public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("extend_trial", "Extend a subscription's trial", ToolEffect.Change,
+        "Extend a subscription's trial. Constraints: maxDays.")
+    {
+        ManifestFields = ["maxDays"],
+        StripePermissions = ["subscriptions:write"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     /// <summary>The cap when the grant sets no <c>maxDays</c>.</summary>
     public const int DefaultMaxDays = 30;
 
     private const long SecondsPerDay = 86_400;
-
-    public override string Name => "extend_trial";
-
-    public override string Title => "Extend a subscription's trial";
-
-    public override ToolEffect Effect => ToolEffect.Change;
 
     protected override string Action => "trial extension";
 

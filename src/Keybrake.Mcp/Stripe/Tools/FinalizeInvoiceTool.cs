@@ -7,13 +7,16 @@ using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>finalize_invoice</c>: turns a draft invoice into an open one, without starting automatic collection.</summary>
-public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(clients)
+public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(clients), IDeclaredTool
 {
-    public override string Name => "finalize_invoice";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("finalize_invoice", "Finalize a draft invoice", ToolEffect.Change,
+        "Finalize a draft invoice. No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["invoices:write"],
+    };
 
-    public override string Title => "Finalize a draft invoice";
-
-    public override ToolEffect Effect => ToolEffect.Change;
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Finalize a draft invoice: it becomes 'open' with a number and can no longer be edited. No money moves: " +

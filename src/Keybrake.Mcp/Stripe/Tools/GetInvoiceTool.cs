@@ -6,11 +6,16 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>get_invoice</c>.</summary>
-public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients)
+public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients), IDeclaredTool
 {
-    public override string Name => "get_invoice";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("get_invoice", "Get an invoice", ToolEffect.Read,
+        "Read an invoice (read-only). No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["invoices:read"],
+    };
 
-    public override string Title => "Get an invoice";
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Read an invoice: status (draft, open, paid, uncollectible, void), customer, subscription, amounts due, paid and remaining " +

@@ -8,13 +8,17 @@ using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>issue_refund</c>: refunds a payment intent or charge, capped by the role's maxAmount, reasons and budgets.</summary>
-public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
+public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients), IDeclaredTool
 {
-    public override string Name => "issue_refund";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("issue_refund", "Issue a refund", ToolEffect.MovesMoney,
+        "Refund a payment intent or charge, fully or in part. Moves money. Constraints: maxAmount, reasons, approvalAbove.")
+    {
+        ManifestFields = ["maxAmount", "reasons", "approvalAbove"],
+        StripePermissions = ["refunds:write", "payment_intents:read", "charges:read"],
+    };
 
-    public override string Title => "Issue a refund";
-
-    public override ToolEffect Effect => ToolEffect.MovesMoney;
+    public override ToolDeclaration Declaration => Declared;
 
     // A full refund moves at least one minor unit (with nothing left to refund it is refused anyway).
     public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount") ?? 1;

@@ -6,11 +6,17 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>list_charges</c>, filtered by customer (and payment intent) at Stripe.</summary>
-public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(clients)
+public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(clients), IDeclaredTool
 {
-    public override string Name => "list_charges";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_charges", "List charges", ToolEffect.Read,
+        "List charges (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["charges:read"],
+    };
 
-    public override string Title => "List charges";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Noun => "charges";
 

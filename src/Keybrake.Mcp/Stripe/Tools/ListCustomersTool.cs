@@ -10,13 +10,17 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>list_customers</c>. Under a customer scope the role's customers are the whole list: each is read by id, so the
 /// rest of the account is never fetched at all.
 /// </summary>
-public sealed class ListCustomersTool(StripeClients clients) : StripeTool(clients)
+public sealed class ListCustomersTool(StripeClients clients) : StripeTool(clients), IDeclaredTool
 {
-    public override string Name => "list_customers";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_customers", "List customers", ToolEffect.Read,
+        "List customers; under a record scope only those in scope (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["customers:read"],
+    };
 
-    public override string Title => "List customers";
-
-    public override ToolEffect Effect => ToolEffect.Read;
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         role.Customers is not null

@@ -6,11 +6,17 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>list_invoices</c>, filtered by customer, status and subscription at Stripe.</summary>
-public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(clients)
+public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(clients), IDeclaredTool
 {
-    public override string Name => "list_invoices";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_invoices", "List invoices", ToolEffect.Read,
+        "List invoices (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["invoices:read"],
+    };
 
-    public override string Title => "List invoices";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Noun => "invoices";
 

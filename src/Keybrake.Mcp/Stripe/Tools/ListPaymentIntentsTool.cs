@@ -5,11 +5,17 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>list_payment_intents</c>, filtered by customer at Stripe.</summary>
-public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<PaymentIntent>(clients)
+public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<PaymentIntent>(clients), IDeclaredTool
 {
-    public override string Name => "list_payment_intents";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_payment_intents", "List payment intents", ToolEffect.Read,
+        "List payment intents (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["payment_intents:read"],
+    };
 
-    public override string Title => "List payment intents";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Noun => "payment intents";
 

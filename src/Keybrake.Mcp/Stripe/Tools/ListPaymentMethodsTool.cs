@@ -6,11 +6,17 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>list_payment_methods</c>: a customer's saved payment methods (Stripe requires the customer).</summary>
-public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<PaymentMethod>(clients)
+public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<PaymentMethod>(clients), IDeclaredTool
 {
-    public override string Name => "list_payment_methods";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_payment_methods", "List a customer's payment methods", ToolEffect.Read,
+        "List a customer's payment methods (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["payment_methods:read"],
+    };
 
-    public override string Title => "List a customer's payment methods";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Noun => "payment methods";
 

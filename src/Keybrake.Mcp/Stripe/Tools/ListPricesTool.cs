@@ -10,15 +10,19 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>list_prices</c>: active prices; with a price allowlist (its own <c>prices</c>, else the role's plan tools'), only
 /// those prices, so the agent sees only what it may use.
 /// </summary>
-public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients)
+public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_prices", "List prices", ToolEffect.Read,
+        "List prices (read-only). Constraints: prices (only these are listed; default: the role's change_plan and preview_plan_change allowlists), maxPageSize.")
+    {
+        ManifestFields = ["prices", "maxPageSize"],
+        StripePermissions = ["prices:read"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     private const int DefaultPageCap = 100;
-
-    public override string Name => "list_prices";
-
-    public override string Title => "List prices";
-
-    public override ToolEffect Effect => ToolEffect.Read;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "List active prices (id, amount, currency, interval)." +

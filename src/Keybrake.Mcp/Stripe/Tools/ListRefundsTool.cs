@@ -10,13 +10,18 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>list_refunds</c>. Stripe cannot filter refunds by customer, so under a customer scope the caller must name the
 /// payment intent or charge, whose customer is checked before anything is listed.
 /// </summary>
-public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
+public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients), IDeclaredTool
 {
-    public override string Name => "list_refunds";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_refunds", "List refunds", ToolEffect.Read,
+        "List refunds (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["refunds:read"],
+        ScopedStripePermissions = ["payment_intents:read", "charges:read"],
+    };
 
-    public override string Title => "List refunds";
-
-    public override ToolEffect Effect => ToolEffect.Read;
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         $"List refunds, newest first, at most {Cap(grant)} per page." +

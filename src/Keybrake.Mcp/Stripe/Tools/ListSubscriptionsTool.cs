@@ -6,13 +6,19 @@ using Stripe;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>list_subscriptions</c>, filtered by customer, price and status at Stripe.</summary>
-public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subscription>(clients)
+public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subscription>(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("list_subscriptions", "List subscriptions", ToolEffect.Read,
+        "List subscriptions (read-only). Constraints: maxPageSize.")
+    {
+        ManifestFields = ["maxPageSize"],
+        StripePermissions = ["subscriptions:read"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     private static readonly string[] Statuses = ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"];
-
-    public override string Name => "list_subscriptions";
-
-    public override string Title => "List subscriptions";
 
     protected override string Noun => "subscriptions";
 

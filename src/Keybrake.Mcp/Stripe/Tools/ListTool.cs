@@ -22,8 +22,6 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
     /// <summary>Most customers a list of the whole scope asks Stripe about (one request each); larger scopes name one.</summary>
     public const int MaxCustomersAtOnce = 25;
 
-    public override ToolEffect Effect => ToolEffect.Read;
-
     /// <summary>Plural noun for descriptions: "charges".</summary>
     protected abstract string Noun { get; }
 

@@ -7,13 +7,16 @@ using static Keybrake.Mcp.Stripe.Tools.ToolSchemas;
 namespace Keybrake.Mcp.Stripe.Tools;
 
 /// <summary><c>mark_invoice_uncollectible</c>: writes off an open invoice as bad debt.</summary>
-public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : InvoiceTool(clients)
+public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : InvoiceTool(clients), IDeclaredTool
 {
-    public override string Name => "mark_invoice_uncollectible";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("mark_invoice_uncollectible", "Mark an invoice uncollectible", ToolEffect.Change,
+        "Mark an invoice uncollectible. No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["invoices:write"],
+    };
 
-    public override string Title => "Mark an invoice uncollectible";
-
-    public override ToolEffect Effect => ToolEffect.Change;
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Mark an open invoice as uncollectible (bad debt): Stripe stops trying to collect it. No money moves. " +

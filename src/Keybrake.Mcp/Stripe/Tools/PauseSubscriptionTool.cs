@@ -10,15 +10,18 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>pause_subscription</c>: pauses payment collection (Stripe's <c>pause_collection</c>); the subscription keeps its
 /// status and cycles, and its invoices are handled as <c>behavior</c> says until it resumes.
 /// </summary>
-public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider time) : SubscriptionTool(clients)
+public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider time) : SubscriptionTool(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("pause_subscription", "Pause a subscription's payment collection", ToolEffect.Change,
+        "Pause collection on a subscription. No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["subscriptions:write"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     private static readonly string[] Behaviors = ["keep_as_draft", "mark_uncollectible", "void"];
-
-    public override string Name => "pause_subscription";
-
-    public override string Title => "Pause a subscription's payment collection";
-
-    public override ToolEffect Effect => ToolEffect.Change;
 
     protected override string Action => "pause";
 

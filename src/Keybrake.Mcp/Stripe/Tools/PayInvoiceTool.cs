@@ -11,13 +11,17 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>pay_invoice</c>: charges an open invoice's remaining amount now. Stripe always charges the whole remainder, so that
 /// remainder is what is checked against maxAmount and held against budgets.
 /// </summary>
-public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
+public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients), IDeclaredTool
 {
-    public override string Name => "pay_invoice";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("pay_invoice", "Pay an open invoice", ToolEffect.MovesMoney,
+        "Pay an open invoice. Moves money. Constraints: maxAmount, approvalAbove.")
+    {
+        ManifestFields = ["maxAmount", "approvalAbove"],
+        StripePermissions = ["invoices:write"],
+    };
 
-    public override string Title => "Pay an open invoice";
-
-    public override ToolEffect Effect => ToolEffect.MovesMoney;
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Attempt payment of an open invoice now, for its whole amount_remaining (there is no partial payment), with the " +

@@ -10,13 +10,17 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>preview_plan_change</c>: what <c>change_plan</c> would bill, from Stripe's invoice preview. A preview creates
 /// nothing, so it is a read: no budget is held and no request dedup applies.
 /// </summary>
-public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionTool(clients)
+public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionTool(clients), IDeclaredTool
 {
-    public override string Name => "preview_plan_change";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("preview_plan_change", "Preview a plan change", ToolEffect.Read,
+        "Preview the invoice of a plan change (read-only). Constraints: prices, maxQuantity (the quantity argument exists only with it).")
+    {
+        ManifestFields = ["prices", "maxQuantity"],
+        StripePermissions = ["subscriptions:read", "invoices:read", "prices:read"],
+    };
 
-    public override string Title => "Preview a plan change";
-
-    public override ToolEffect Effect => ToolEffect.Read;
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Action => "plan change preview";
 

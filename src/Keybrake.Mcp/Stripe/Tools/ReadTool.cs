@@ -11,8 +11,6 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// </summary>
 public abstract class ReadTool(StripeClients clients) : StripeTool(clients)
 {
-    public override ToolEffect Effect => ToolEffect.Read;
-
     /// <summary>Fetches the record and says whose it is.</summary>
     protected abstract Task<(JsonObject Json, string Id, string? Customer, string Describes)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct);
 
@@ -30,11 +28,16 @@ public abstract class ReadTool(StripeClients clients) : StripeTool(clients)
 }
 
 /// <summary><c>get_payment_intent</c>.</summary>
-public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clients)
+public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clients), IDeclaredTool
 {
-    public override string Name => "get_payment_intent";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("get_payment_intent", "Get a payment intent", ToolEffect.Read,
+        "Read a payment intent (read-only). No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["payment_intents:read"],
+    };
 
-    public override string Title => "Get a payment intent";
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a PaymentIntent: amount, capturable and received amounts, status, customer, latest charge.";
 
@@ -51,11 +54,16 @@ public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clien
 }
 
 /// <summary><c>get_charge</c>.</summary>
-public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients)
+public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients), IDeclaredTool
 {
-    public override string Name => "get_charge";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("get_charge", "Get a charge", ToolEffect.Read,
+        "Read a charge (read-only). No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["charges:read"],
+    };
 
-    public override string Title => "Get a charge";
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a charge: amount, captured and refunded amounts, what is still refundable, status, customer.";
 
@@ -72,11 +80,16 @@ public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients)
 }
 
 /// <summary><c>get_customer</c>.</summary>
-public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients)
+public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients), IDeclaredTool
 {
-    public override string Name => "get_customer";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("get_customer", "Get a customer", ToolEffect.Read,
+        "Read a customer (read-only). No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["customers:read"],
+    };
 
-    public override string Title => "Get a customer";
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a customer: name, email, currency, delinquency.";
 
@@ -93,11 +106,16 @@ public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients)
 }
 
 /// <summary><c>get_subscription</c>.</summary>
-public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(clients)
+public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(clients), IDeclaredTool
 {
-    public override string Name => "get_subscription";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("get_subscription", "Get a subscription", ToolEffect.Read,
+        "Read a subscription (read-only). No constraints besides shadow; write {}.")
+    {
+        StripePermissions = ["subscriptions:read"],
+    };
 
-    public override string Title => "Get a subscription";
+    public override ToolDeclaration Declaration => Declared;
 
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a subscription: status, customer, items with their prices and quantities.";
 

@@ -14,16 +14,20 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// is held at Stripe's preview of it, collected in the same request (<c>resume_on_payment_success</c>), and counted at what
 /// the invoice collected.
 /// </summary>
-public sealed class ResumeSubscriptionTool(StripeClients clients) : SubscriptionTool(clients)
+public sealed class ResumeSubscriptionTool(StripeClients clients) : SubscriptionTool(clients), IDeclaredTool
 {
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("resume_subscription", "Resume a paused subscription", ToolEffect.MovesMoney,
+        "Resume a paused subscription. Moves money: resuming a subscription in status paused starts a new period that Stripe invoices and collects now, held at Stripe's preview. Constraints: maxAmount, approvalAbove.")
+    {
+        ManifestFields = ["maxAmount", "approvalAbove"],
+        StripePermissions = ["subscriptions:write"],
+    };
+
+    public override ToolDeclaration Declaration => Declared;
+
     private const string ByResume = "resume";
     private const string ByClearing = "clear_pause_collection";
-
-    public override string Name => "resume_subscription";
-
-    public override string Title => "Resume a paused subscription";
-
-    public override ToolEffect Effect => ToolEffect.MovesMoney;
 
     protected override string Action => "resume";
 

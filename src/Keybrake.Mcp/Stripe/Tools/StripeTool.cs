@@ -12,11 +12,13 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// </summary>
 public abstract class StripeTool(StripeClients clients) : IToolOperation
 {
-    public abstract string Name { get; }
+    public abstract ToolDeclaration Declaration { get; }
 
-    public abstract string Title { get; }
+    public string Name => Declaration.Name;
 
-    public abstract ToolEffect Effect { get; }
+    public string Title => Declaration.Title;
+
+    public ToolEffect Effect => Declaration.Effect;
 
     public abstract string Describe(RoleManifest role, ToolGrant grant);
 

@@ -17,8 +17,6 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// </summary>
 public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider time) : SubscriptionTool(clients)
 {
-    public override ToolEffect Effect => ToolEffect.MovesMoney;
-
     public override JsonObject OutputSchema() =>
         StripeSchemas.ObjectOf(WithCallFields(SubscriptionCharges.WithChargeFields(StripeSchemas.Subscription())), "id", "status", "items", "amount_charged");
 

@@ -11,11 +11,18 @@ namespace Keybrake.Mcp.Stripe.Tools;
 /// <c>maxQuantity</c>. What Stripe charges for it now (always_invoice) counts against budgets; how much more the
 /// subscription bills each period is capped by <c>maxRecurringIncrease</c>.
 /// </summary>
-public sealed class UpdateSubscriptionQuantityTool(StripeClients clients, TimeProvider time) : SubscriptionChangeTool(clients, time)
+public sealed class UpdateSubscriptionQuantityTool(StripeClients clients, TimeProvider time) : SubscriptionChangeTool(clients, time), IDeclaredTool
 {
-    public override string Name => "update_subscription_quantity";
+    /// <summary>What this tool is: see <see cref="ToolDeclaration"/>.</summary>
+    public static ToolDeclaration Declared { get; } = new("update_subscription_quantity", "Change a subscription's quantity", ToolEffect.MovesMoney,
+        "Change a subscription's quantity. Moves money when Stripe invoices the change now (always_invoice). Constraints: maxQuantity (required: the quantity argument goes up to it), maxRecurringIncrease, prorationBehaviors, maxAmount, approvalAbove.")
+    {
+        ManifestFields = ["maxQuantity", "maxRecurringIncrease", "prorationBehaviors", "maxAmount", "approvalAbove"],
+        RequiredManifestFields = ["maxQuantity"],
+        StripePermissions = ["subscriptions:write", "subscription_items:write"],
+    };
 
-    public override string Title => "Change a subscription's quantity";
+    public override ToolDeclaration Declaration => Declared;
 
     protected override string Action => "quantity change";
 

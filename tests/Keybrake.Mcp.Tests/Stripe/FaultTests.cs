@@ -4,7 +4,7 @@ using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>Money safety when Stripe misbehaves: retries on the same key, unknown outcomes held, reconciliation.</summary>
 public sealed class FaultTests

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>issue_refund end to end: real MCP client, real SQLite, Stripe.net over HTTP to the test double.</summary>
 public sealed class RefundFlowTests

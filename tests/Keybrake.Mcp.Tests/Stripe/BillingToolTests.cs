@@ -3,7 +3,7 @@ using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>The invoice tools end to end for the seed's billing agent, whose key reaches every invoice in the account.</summary>
 public sealed class BillingToolTests

@@ -3,7 +3,7 @@ using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 using ModelContextProtocol;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>capture_payment_intent and change_plan end to end against the Stripe test double.</summary>
 public sealed class CaptureAndPlanTests

@@ -1,6 +1,6 @@
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>
 /// The read-only analytics role: record scope on every read, filtering at Stripe, page caps, read rate limits and

@@ -2,7 +2,7 @@ using Keybrake.Mcp.Ledger.Sqlite;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>The subscription tools end to end through MCP against the Stripe test double.</summary>
 public sealed class SubscriptionToolTests

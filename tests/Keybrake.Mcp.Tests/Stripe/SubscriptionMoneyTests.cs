@@ -4,7 +4,7 @@ using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Tests.TestServices;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>
 /// A subscription change that Stripe invoices is a charge: held at Stripe's preview before the call, counted at what the

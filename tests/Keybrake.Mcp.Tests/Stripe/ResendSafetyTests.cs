@@ -6,7 +6,7 @@ using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Tests.TestServices;
 using Stripe;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Stripe;
 
 /// <summary>
 /// A request whose outcome is unknown is sent again (by the agent's retry, by reconcile) only when that is safe, and only

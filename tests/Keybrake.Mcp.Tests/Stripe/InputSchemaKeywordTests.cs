@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Governance.Rules;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Stripe.Tools;
+using Keybrake.Mcp.Tests.Manifests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keybrake.Mcp.Tests.Stripe;
+
+/// <summary>
+/// A keyword the validator does not enforce would be a promise to the model that nothing keeps: every generated input
+/// schema, for every shipped role and for unconstrained grants, uses only what <see cref="ArgumentValidator"/> checks.
+/// </summary>
+public sealed class InputSchemaKeywordTests
+{
+    public static TheoryData<string> Tools() => [.. StripeTools.Declarations.Select(d => d.Name)];
+
+    [Theory]
+    [MemberData(nameof(Tools))]
+    public void Every_generated_input_schema_uses_only_enforced_keywords(string tool)
+    {
+        var manifests = ManifestLoader.LoadDirectory(RepositoryPaths.ToolManifests).Set!;
+        var operation = Registry(manifests).Find(tool)!;
+        var grants = manifests.Roles.Values.Where(r => r.Tools.ContainsKey(tool)).Select(r => (r, r.Tools[tool]))
+            .Append((manifests.Roles.Values.First(), ToolGrant.Unconstrained));
+        foreach (var (role, grant) in grants)
+        {
+            var schema = operation.InputSchema(role, grant);
+            var where = $"{tool} for role '{role.Role}'{(grant == ToolGrant.Unconstrained ? " (unconstrained)" : "")}";
+            Assert.All(schema.Select(k => k.Key), k => Assert.True(ArgumentValidator.RootKeywords.Contains(k) || ArgumentValidator.Annotations.Contains(k), $"{where}: '{k}'"));
+            Assert.Equal("object", schema["type"]!.GetValue<string>());
+            Assert.False(schema["additionalProperties"]!.GetValue<bool>(), where);
+            foreach (var (name, property) in schema["properties"]!.AsObject())
+            {
+                var argument = property!.AsObject();
+                Assert.All(argument.Select(k => k.Key),
+                    k => Assert.True(ArgumentValidator.ArgumentKeywords.Contains(k) || ArgumentValidator.Annotations.Contains(k), $"{where}, argument '{name}': '{k}'"));
+                Assert.Contains(argument["type"]!.GetValue<string>(), ArgumentValidator.ArgumentTypes);
+            }
+
+            Assert.All((schema["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()), r => Assert.True(schema["properties"]![r] is not null, $"{where}: required '{r}'"));
+        }
+    }
+
+    private static ToolRegistry Registry(ManifestSet manifests) => new ServiceCollection()
+        .AddLogging()
+        .AddKeybrake(manifests, new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new Keybrake.Mcp.Stripe.StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
+        .BuildServiceProvider()
+        .GetRequiredService<ToolRegistry>();
+}
