@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Keybrake.Mcp.Mcp;
+using Keybrake.Mcp.Hosting;
 
 namespace Keybrake.Mcp.Bench;
 

@@ -52,13 +52,13 @@ public static class KeybrakeServices
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IApprovalStore>(), sp.GetRequiredService<Reconciler>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<Mcp.LiveToolSets>();
-        services.AddHostedService(sp => new Mcp.LeaseKeeper(sp.GetRequiredService<ILedger>(), sp.GetRequiredService<InstanceIdentity>(),
+        services.AddHostedService(sp => new Hosting.LeaseKeeper(sp.GetRequiredService<ILedger>(), sp.GetRequiredService<InstanceIdentity>(),
             sp.GetRequiredService<Reconciler>(), sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<Mcp.LeaseKeeper>>())
+            sp.GetRequiredService<ILogger<Hosting.LeaseKeeper>>())
         {
             Length = options.Settings.LeaseLength,
         });
-        services.AddHostedService(sp => new Mcp.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Mcp.IdleMemoryTrimmer>>()));
+        services.AddHostedService(sp => new Hosting.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Hosting.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)
         {
             services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));

@@ -3,7 +3,7 @@ using Keybrake.Mcp.Ledger;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Keybrake.Mcp.Mcp;
+namespace Keybrake.Mcp.Hosting;
 
 /// <summary>
 /// Gives memory back once a server has had no calls for a while. A stdio server spends most of its life waiting for its

@@ -1,10 +1,10 @@
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Ledger.Sqlite;
-using Keybrake.Mcp.Mcp;
+using Keybrake.Mcp.Hosting;
 using Keybrake.Mcp.Tests.TestServices;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Keybrake.Mcp.Tests.Mcp;
+namespace Keybrake.Mcp.Tests.Hosting;
 
 /// <summary>The server gives memory back once its calls stop, once per quiet spell, and never while calls keep coming.</summary>
 public sealed class IdleMemoryTrimmerTests

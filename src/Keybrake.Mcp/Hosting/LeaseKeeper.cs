@@ -4,7 +4,7 @@ using Keybrake.Mcp.Manifests;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Keybrake.Mcp.Mcp;
+namespace Keybrake.Mcp.Hosting;
 
 /// <summary>
 /// Keeps this server's lease in the ledger while it runs (renewed every <see cref="RenewEvery"/>, lapsing after
