@@ -27,6 +27,9 @@ public interface IToolOperation
     /// <summary>The input schema generated from the role's manifest (allowlists as <c>enum</c>, caps as <c>maximum</c>).</summary>
     JsonObject InputSchema(RoleManifest role, ToolGrant grant);
 
+    /// <summary>The arguments, once they passed <see cref="InputSchema"/>, as the tool's own record.</summary>
+    IToolArguments ParseArguments(JsonObject arguments) => new JsonArguments(arguments);
+
     /// <summary>The shape of <c>structuredContent</c> on success.</summary>
     JsonObject OutputSchema();
 
@@ -85,6 +88,9 @@ public enum ToolEffect
 /// <summary>A validated call on its way through the pipeline.</summary>
 public sealed record ToolInvocation(string CallId, string Agent, RoleManifest Role, ToolGrant Grant, JsonObject Arguments)
 {
+    /// <summary>The arguments as the tool's record (<see cref="IToolOperation.ParseArguments"/>), read once.</summary>
+    public required IToolArguments Parsed { get; init; }
+
     /// <summary>
     /// What resolving the call prepared for sending it (<see cref="Resolution.Prepared"/>), kept with its audit row: a re-send
     /// after an unknown outcome, or a reconciliation, sends the very same request from it, whatever changed since.

@@ -27,7 +27,11 @@ public sealed record Resolution
     /// <summary>A refusal found while resolving (e.g. nothing left to refund, Stripe said no such object).</summary>
     public Denial? Denial { get; init; }
 
-    /// <summary>Data a read tool already fetched, so executing it needs no second request.</summary>
+    /// <summary>
+    /// What resolving fetched that executing may reuse instead of asking Stripe again (the record a read returns, the
+    /// subscription a change starts from); the tool that set it knows its type. A re-send after an unknown outcome has
+    /// no resolution at all, and reads afresh.
+    /// </summary>
     public object? Prefetched { get; init; }
 
     /// <summary>

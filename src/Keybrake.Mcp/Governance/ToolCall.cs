@@ -87,7 +87,8 @@ public sealed class ToolCall
     public string? ApprovalId { get; internal set; }
 
     /// <summary>The invocation a tool resolves and executes.</summary>
-    public ToolInvocation Invocation => _invocation ??= new ToolInvocation(CallId, Agent, Role!, Grant!, Arguments);
+    /// <remarks>Built on first use, which is after validation: only validated arguments are parsed, and only once.</remarks>
+    public ToolInvocation Invocation => _invocation ??= new ToolInvocation(CallId, Agent, Role!, Grant!, Arguments) { Parsed = Operation!.ParseArguments(Arguments) };
 
     private ToolInvocation? _invocation;
 

@@ -21,6 +21,12 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, bool? AtPeriodEnd, string? Feedback, string? Comment) : ISubscriptionArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("subscription"), arguments.Flag("at_period_end"), arguments.Text("feedback"), arguments.Text("comment"));
+
     private static readonly string[] Feedback =
         ["customer_service", "low_quality", "missing_features", "other", "switched_service", "too_complex", "too_expensive", "unused"];
 
@@ -46,7 +52,7 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
     protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
         // Cancelling now is a DELETE, which carries no metadata: a canceled subscription is the evidence.
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<Arguments>(call).Subscription, cancellationToken: ct);
         return subscription.Status == "canceled"
             ? new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id)
             : await BySubscriptionStampAsync(call, stripe, ct);
@@ -71,10 +77,10 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var id = Arg(call, "subscription")!;
-        var details = Arg(call, "feedback") is null && Arg(call, "comment") is null
+        var id = Args<Arguments>(call).Subscription;
+        var details = Args<Arguments>(call).Feedback is null && Args<Arguments>(call).Comment is null
             ? null
-            : new SubscriptionCancellationDetailsOptions { Feedback = Arg(call, "feedback"), Comment = Arg(call, "comment") };
+            : new SubscriptionCancellationDetailsOptions { Feedback = Args<Arguments>(call).Feedback, Comment = Args<Arguments>(call).Comment };
         if (AtPeriodEnd(call))
         {
             return Done(await stripe.V1.Subscriptions.UpdateAsync(id, new SubscriptionUpdateOptions
@@ -94,5 +100,5 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
         return Done(await stripe.V1.Subscriptions.CancelAsync(id, new SubscriptionCancelOptions { CancellationDetails = details }, cancellationToken: ct));
     }
 
-    private static bool AtPeriodEnd(ToolInvocation call) => call.Arguments["at_period_end"]?.GetValue<bool>() ?? true;
+    private static bool AtPeriodEnd(ToolInvocation call) => Args<Arguments>(call).AtPeriodEnd ?? true;
 }

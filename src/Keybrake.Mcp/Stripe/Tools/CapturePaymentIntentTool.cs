@@ -20,8 +20,14 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string PaymentIntent, long? AmountToCapture) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("payment_intent"), arguments.Whole("amount_to_capture"));
+
     // A full capture moves at least one minor unit (with nothing capturable it is refused anyway).
-    public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount_to_capture") ?? 1;
+    public override long? LeastMoved(ToolInvocation call) => Args<Arguments>(call).AmountToCapture ?? 1;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Capture a PaymentIntent in status requires_capture, fully (omit amount_to_capture) or partly; the uncaptured rest is released. " +
@@ -38,7 +44,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Args<Arguments>(call).PaymentIntent, cancellationToken: ct);
         var describes = $"payment intent {intent.Id}";
         var resolution = new Resolution { Object = intent.Id, Describes = describes, Scoped = true, Customer = intent.CustomerId, Action = "capture" };
         if (intent.Status != "requires_capture")
@@ -47,7 +53,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
         }
 
         var currency = Currency.Get(intent.Currency);
-        var requested = ArgLong(call, "amount_to_capture");
+        var requested = Args<Arguments>(call).AmountToCapture;
         if (requested > intent.AmountCapturable)
         {
             return resolution with
@@ -62,7 +68,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Args<Arguments>(call).PaymentIntent, cancellationToken: ct);
         return intent.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId
             ? new Reconciliation.Happened(StripeJson.PaymentIntent(intent), new MoneyAmount(intent.AmountReceived, Currency.Get(intent.Currency)), intent.Id)
             : new Reconciliation.DidNotHappen($"payment intent {intent.Id} is '{intent.Status}' and does not carry call {call.CallId}");
@@ -70,9 +76,9 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.CaptureAsync(Arg(call, "payment_intent")!, new PaymentIntentCaptureOptions
+        var intent = await stripe.V1.PaymentIntents.CaptureAsync(Args<Arguments>(call).PaymentIntent, new PaymentIntentCaptureOptions
         {
-            AmountToCapture = ArgLong(call, "amount_to_capture"),
+            AmountToCapture = Args<Arguments>(call).AmountToCapture,
             Metadata = Stamp(keys),
         }, Idempotent(keys), ct);
         return new ExecutionResult.Succeeded(StripeJson.PaymentIntent(intent), new MoneyAmount(intent.AmountReceived, Currency.Get(intent.Currency)), intent.Id, intent.StripeResponse?.RequestId);

@@ -24,6 +24,12 @@ public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : S
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, string Price, long? Quantity, string? ProrationBehavior) : ISubscriptionChangeArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("subscription"), arguments.Id("price"), arguments.Whole("quantity"), arguments.Text("proration_behavior"));
+
     protected override string Action => "plan change";
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
@@ -55,7 +61,7 @@ public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : S
     protected override async Task<Resolution> ResolveChangeAsync(ToolInvocation call, Subscription subscription, Resolution resolution, StripeClient stripe, CancellationToken ct)
     {
         var item = subscription.Items.Data[0];
-        var target = await stripe.V1.Prices.GetAsync(Arg(call, "price")!, cancellationToken: ct);
+        var target = await stripe.V1.Prices.GetAsync(Args<Arguments>(call).Price, cancellationToken: ct);
         if (!string.Equals(target.Currency, item.Price.Currency, StringComparison.OrdinalIgnoreCase))
         {
             return resolution with
@@ -70,6 +76,6 @@ public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : S
             return resolution with { Denial = new Denial(DenialCodes.InvalidArguments, $"price {target.Id} is a one-time price; a subscription needs a recurring one") };
         }
 
-        return await PlanAsync(call, subscription, resolution, target, ArgLong(call, "quantity") ?? item.Quantity, stripe, ct);
+        return await PlanAsync(call, subscription, resolution, target, Args<Arguments>(call).Quantity ?? item.Quantity, stripe, ct);
     }
 }

@@ -22,6 +22,11 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, long? Days) : ISubscriptionArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("subscription"), arguments.Whole("days"));
+
     /// <summary>The cap when the grant sets no <c>maxDays</c>.</summary>
     public const int DefaultMaxDays = 30;
 
@@ -50,7 +55,7 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
 
         // The new end is worked out once, from the trial end before the call: a re-send carries the same end, never the
         // days added again to an end the first attempt already moved.
-        var end = new DateTimeOffset(DateTime.SpecifyKind(trialEnd, DateTimeKind.Utc)).ToUnixTimeSeconds() + ArgLong(call, "days")!.Value * SecondsPerDay;
+        var end = new DateTimeOffset(DateTime.SpecifyKind(trialEnd, DateTimeKind.Utc)).ToUnixTimeSeconds() + Args<Arguments>(call).Days!.Value * SecondsPerDay;
         return resolution with { Prepared = new JsonObject { ["trial_end"] = end } };
     }
 
@@ -60,7 +65,7 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
     {
         var end = Stripe.SubscriptionCharges.Number(call.Prepared, "trial_end")
             ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared trial end");
-        return Done(await stripe.V1.Subscriptions.UpdateAsync(Arg(call, "subscription")!, new SubscriptionUpdateOptions
+        return Done(await stripe.V1.Subscriptions.UpdateAsync(Args<Arguments>(call).Subscription, new SubscriptionUpdateOptions
         {
             TrialEnd = DateTimeOffset.FromUnixTimeSeconds(end).UtcDateTime,
             ProrationBehavior = "none",

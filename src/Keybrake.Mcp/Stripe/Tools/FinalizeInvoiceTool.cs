@@ -18,6 +18,11 @@ public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(cli
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Invoice) : IInvoiceArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("invoice"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Finalize a draft invoice: it becomes 'open' with a number and can no longer be edited. No money moves: " +
         "automatic collection stays off (auto_advance=false), so collect it with pay_invoice if this role has it.";
@@ -38,7 +43,7 @@ public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(cli
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         // With auto_advance Stripe would charge the customer about an hour later, outside any budget of ours.
-        var invoice = await stripe.V1.Invoices.FinalizeInvoiceAsync(Arg(call, "invoice")!, new InvoiceFinalizeOptions { AutoAdvance = false }, Idempotent(keys), ct);
+        var invoice = await stripe.V1.Invoices.FinalizeInvoiceAsync(Args<Arguments>(call).Invoice, new InvoiceFinalizeOptions { AutoAdvance = false }, Idempotent(keys), ct);
         return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), null, invoice.Id, invoice.StripeResponse?.RequestId);
     }
 }

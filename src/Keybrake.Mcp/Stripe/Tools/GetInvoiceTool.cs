@@ -17,6 +17,11 @@ public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients), I
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Invoice) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("invoice"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Read an invoice: status (draft, open, paid, uncollectible, void), customer, subscription, amounts due, paid and remaining " +
         "(minor units), due date and payment attempts.";
@@ -28,7 +33,7 @@ public sealed class GetInvoiceTool(StripeClients clients) : ReadTool(clients), I
 
     protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var invoice = await stripe.V1.Invoices.GetAsync(Arg(call, "invoice")!, cancellationToken: ct);
+        var invoice = await stripe.V1.Invoices.GetAsync(Args<Arguments>(call).Invoice, cancellationToken: ct);
         return (StripeJson.Invoice(invoice), invoice.Id, invoice.CustomerId, $"invoice {invoice.Id}");
     }
 }

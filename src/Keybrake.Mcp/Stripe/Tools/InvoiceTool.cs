@@ -15,7 +15,7 @@ public abstract class InvoiceTool(StripeClients clients) : StripeTool(clients)
     protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
         // Invoice actions take no metadata: the invoice's status is the evidence, and the hold is settled as held.
-        var invoice = await stripe.V1.Invoices.GetAsync(Arg(call, "invoice")!, cancellationToken: ct);
+        var invoice = await stripe.V1.Invoices.GetAsync(Args<IInvoiceArguments>(call).Invoice, cancellationToken: ct);
         return invoice.Status == StatusAfter
             ? new Reconciliation.Happened(StripeJson.Invoice(invoice), null, invoice.Id)
             : new Reconciliation.DidNotHappen($"invoice {invoice.Id} is '{invoice.Status}', not '{StatusAfter}'");
@@ -25,7 +25,7 @@ public abstract class InvoiceTool(StripeClients clients) : StripeTool(clients)
     protected async Task<(Invoice Invoice, Resolution Resolution)> ResolveInvoiceAsync(
         ToolInvocation call, StripeClient stripe, string status, string action, CancellationToken ct)
     {
-        var invoice = await stripe.V1.Invoices.GetAsync(Arg(call, "invoice")!, cancellationToken: ct);
+        var invoice = await stripe.V1.Invoices.GetAsync(Args<IInvoiceArguments>(call).Invoice, cancellationToken: ct);
         var describes = $"invoice {invoice.Id}";
         var resolution = new Resolution { Object = invoice.Id, Describes = describes, Scoped = true, Customer = invoice.CustomerId, Action = action };
         if (invoice.Status != status)

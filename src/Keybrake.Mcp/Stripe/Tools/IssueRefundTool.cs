@@ -20,8 +20,14 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? PaymentIntent, string? Charge, long? Amount, string? Reason, string? Ticket) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("payment_intent"), arguments.Text("charge"), arguments.Whole("amount"), arguments.Text("reason"), arguments.Text("ticket"));
+
     // A full refund moves at least one minor unit (with nothing left to refund it is refused anyway).
-    public override long? LeastMoved(ToolInvocation call) => ArgLong(call, "amount") ?? 1;
+    public override long? LeastMoved(ToolInvocation call) => Args<Arguments>(call).Amount ?? 1;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Refund a payment, fully (omit amount: everything still refundable) or partly (amount in minor units). " +
@@ -47,7 +53,7 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
     {
         Charge? charge;
         string describes;
-        if (Arg(call, "payment_intent") is { } paymentIntentId)
+        if (Args<Arguments>(call).PaymentIntent is { } paymentIntentId)
         {
             var intent = await stripe.V1.PaymentIntents.GetAsync(paymentIntentId, cancellationToken: ct);
             describes = $"payment intent {intent.Id}";
@@ -62,14 +68,14 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         }
         else
         {
-            charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+            charge = await stripe.V1.Charges.GetAsync(Args<Arguments>(call).Charge!, cancellationToken: ct);
             describes = $"charge {charge.Id}";
         }
 
         var currency = Currency.Get(charge.Currency);
         // After a partial capture Stripe counts the uncaptured rest as refunded, so this is the true remainder.
         var refundable = Math.Max(0, charge.Amount - charge.AmountRefunded);
-        var requested = ArgLong(call, "amount");
+        var requested = Args<Arguments>(call).Amount;
         var resolution = new Resolution
         {
             Object = charge.PaymentIntentId ?? charge.Id,
@@ -100,18 +106,18 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         // Refunds carry keybrake_call: among the payment's refunds, ours is the one stamped with this call.
         var refunds = await stripe.V1.Refunds.ListAsync(new RefundListOptions
         {
-            PaymentIntent = Arg(call, "payment_intent"), Charge = Arg(call, "charge"), Limit = 100,
+            PaymentIntent = Args<Arguments>(call).PaymentIntent, Charge = Args<Arguments>(call).Charge, Limit = 100,
         }, cancellationToken: ct);
         var ours = refunds.Data.FirstOrDefault(r => r.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId);
         return ours is null
-            ? new Reconciliation.DidNotHappen($"no refund of {Arg(call, "payment_intent") ?? Arg(call, "charge")} carries call {call.CallId}")
+            ? new Reconciliation.DidNotHappen($"no refund of {Args<Arguments>(call).PaymentIntent ?? Args<Arguments>(call).Charge} carries call {call.CallId}")
             : new Reconciliation.Happened(StripeJson.Refund(ours), new MoneyAmount(ours.Status is "failed" or "canceled" ? 0 : ours.Amount, Currency.Get(ours.Currency)), ours.Id);
     }
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var metadata = Stamp(keys);
-        if (Arg(call, "ticket") is { } ticket)
+        if (Args<Arguments>(call).Ticket is { } ticket)
         {
             metadata["keybrake_ticket"] = ticket;
         }
@@ -120,10 +126,10 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         // idempotency key carries the same parameters; the hold already covers the largest amount it can move.
         var refund = await stripe.V1.Refunds.CreateAsync(new RefundCreateOptions
         {
-            PaymentIntent = Arg(call, "payment_intent"),
-            Charge = Arg(call, "charge"),
-            Amount = ArgLong(call, "amount"),
-            Reason = Arg(call, "reason"),
+            PaymentIntent = Args<Arguments>(call).PaymentIntent,
+            Charge = Args<Arguments>(call).Charge,
+            Amount = Args<Arguments>(call).Amount,
+            Reason = Args<Arguments>(call).Reason,
             Metadata = metadata,
         }, Idempotent(keys), ct);
 

@@ -18,6 +18,12 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Customer, long? Limit, string? StartingAfter, string? PaymentIntent) : IListArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("customer"), arguments.Whole("limit"), arguments.Text("starting_after"), arguments.Text("payment_intent"));
+
     protected override string Noun => "charges";
 
     protected override JsonObject ItemSchema() => StripeSchemas.Charge();
@@ -36,6 +42,6 @@ public sealed class ListChargesTool(StripeClients clients) : ListTool<Charge>(cl
     protected override Task<StripeList<Charge>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
         stripe.V1.Charges.ListAsync(new ChargeListOptions
         {
-            Customer = query.Customer, PaymentIntent = Arg(call, "payment_intent"), Limit = query.Limit, StartingAfter = query.StartingAfter, Created = query.Created,
+            Customer = query.Customer, PaymentIntent = Args<Arguments>(call).PaymentIntent, Limit = query.Limit, StartingAfter = query.StartingAfter, Created = query.Created,
         }, cancellationToken: ct);
 }

@@ -22,6 +22,12 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Email, long? Limit, string? StartingAfter) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("email"), arguments.Whole("limit"), arguments.Text("starting_after"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         role.Customers is not null
             ? $"List the customers this role may act on ({role.Customers.Count}), at most {Cap(grant)} per page."
@@ -47,8 +53,8 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = (int)(ArgLong(call, "limit") ?? Math.Min(10, Cap(call.Grant)));
-        var after = Arg(call, "starting_after");
+        var limit = (int)(Args<Arguments>(call).Limit ?? Math.Min(10, Cap(call.Grant)));
+        var after = Args<Arguments>(call).StartingAfter;
         if (call.Role.Customers is { } scope)
         {
             var ids = scope.Order(StringComparer.Ordinal).Where(id => after is null || string.CompareOrdinal(id, after) > 0).ToList();
@@ -61,7 +67,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
             return Page(page, ids.Count > limit);
         }
 
-        var list = await stripe.V1.Customers.ListAsync(new CustomerListOptions { Email = Arg(call, "email"), Limit = limit, StartingAfter = after }, cancellationToken: ct);
+        var list = await stripe.V1.Customers.ListAsync(new CustomerListOptions { Email = Args<Arguments>(call).Email, Limit = limit, StartingAfter = after }, cancellationToken: ct);
         return Page(list.Data.Select(c => (JsonNode)StripeJson.Customer(c)).ToList(), list.HasMore);
     }
 

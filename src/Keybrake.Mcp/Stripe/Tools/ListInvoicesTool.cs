@@ -18,6 +18,12 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Customer, long? Limit, string? StartingAfter, string? Status, string? Subscription) : IListArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("customer"), arguments.Whole("limit"), arguments.Text("starting_after"), arguments.Text("status"), arguments.Text("subscription"));
+
     protected override string Noun => "invoices";
 
     protected override JsonObject ItemSchema() => StripeSchemas.Invoice();
@@ -39,7 +45,7 @@ public sealed class ListInvoicesTool(StripeClients clients) : ListTool<Invoice>(
     protected override Task<StripeList<Invoice>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
         stripe.V1.Invoices.ListAsync(new InvoiceListOptions
         {
-            Customer = query.Customer, Status = Arg(call, "status"), Subscription = Arg(call, "subscription"), Limit = query.Limit,
+            Customer = query.Customer, Status = Args<Arguments>(call).Status, Subscription = Args<Arguments>(call).Subscription, Limit = query.Limit,
             StartingAfter = query.StartingAfter, Created = query.Created,
         }, cancellationToken: ct);
 }

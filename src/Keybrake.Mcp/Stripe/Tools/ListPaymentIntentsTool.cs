@@ -17,6 +17,12 @@ public sealed class ListPaymentIntentsTool(StripeClients clients) : ListTool<Pay
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Customer, long? Limit, string? StartingAfter) : IListArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("customer"), arguments.Whole("limit"), arguments.Text("starting_after"));
+
     protected override string Noun => "payment intents";
 
     protected override JsonObject ItemSchema() => StripeSchemas.PaymentIntent();

@@ -18,6 +18,12 @@ public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<Pay
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Customer, long? Limit, string? StartingAfter, string? Type) : IListArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("customer"), arguments.Whole("limit"), arguments.Text("starting_after"), arguments.Text("type"));
+
     protected override string Noun => "payment methods";
 
     protected override bool CustomerRequired => true;
@@ -36,5 +42,5 @@ public sealed class ListPaymentMethodsTool(StripeClients clients) : ListTool<Pay
         properties["type"] = ToolSchemas.Enum(["card", "us_bank_account", "sepa_debit", "link"], "Only payment methods of this type.");
 
     protected override Task<StripeList<PaymentMethod>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
-        stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = query.Customer, Type = Arg(call, "type"), Limit = query.Limit, StartingAfter = query.StartingAfter }, cancellationToken: ct);
+        stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = query.Customer, Type = Args<Arguments>(call).Type, Limit = query.Limit, StartingAfter = query.StartingAfter }, cancellationToken: ct);
 }

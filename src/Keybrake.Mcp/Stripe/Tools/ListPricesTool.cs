@@ -22,6 +22,11 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(long? Limit, string? StartingAfter) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Whole("limit"), arguments.Text("starting_after"));
+
     private const int DefaultPageCap = 100;
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
@@ -41,13 +46,13 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = ArgLong(call, "limit") ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);
+        var limit = Args<Arguments>(call).Limit ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);
         JsonArray data;
         bool hasMore;
         if (AllowedPrices(call.Role, call.Grant) is { } allowed)
         {
             // The allowlist is short and is the only thing the role can act on: fetch exactly those prices.
-            var rest = allowed.Order(StringComparer.Ordinal).SkipWhile(id => Arg(call, "starting_after") is { } after && string.CompareOrdinal(id, after) <= 0).ToList();
+            var rest = allowed.Order(StringComparer.Ordinal).SkipWhile(id => Args<Arguments>(call).StartingAfter is { } after && string.CompareOrdinal(id, after) <= 0).ToList();
             var prices = new List<JsonNode>();
             foreach (var id in rest.Take((int)limit))
             {
@@ -59,7 +64,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
         }
         else
         {
-            var page = await stripe.V1.Prices.ListAsync(new PriceListOptions { Active = true, Limit = limit, StartingAfter = Arg(call, "starting_after") }, cancellationToken: ct);
+            var page = await stripe.V1.Prices.ListAsync(new PriceListOptions { Active = true, Limit = limit, StartingAfter = Args<Arguments>(call).StartingAfter }, cancellationToken: ct);
             data = new JsonArray(page.Data.Select(p => (JsonNode)StripeJson.Price(p)).ToArray());
             hasMore = page.HasMore;
         }

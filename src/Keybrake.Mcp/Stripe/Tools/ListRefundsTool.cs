@@ -23,6 +23,12 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? PaymentIntent, string? Charge, long? Limit, string? StartingAfter) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("payment_intent"), arguments.Text("charge"), arguments.Whole("limit"), arguments.Text("starting_after"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         $"List refunds, newest first, at most {Cap(grant)} per page." +
         (role.Customers is not null ? " Pass the payment_intent or charge they belong to; it must be one of this role's customers'." : " Filter by payment_intent or charge.");
@@ -47,13 +53,13 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
             return new Resolution { Scoped = false };
         }
 
-        if (Arg(call, "payment_intent") is { } intentId)
+        if (Args<Arguments>(call).PaymentIntent is { } intentId)
         {
             var intent = await stripe.V1.PaymentIntents.GetAsync(intentId, cancellationToken: ct);
             return new Resolution { Scoped = true, Object = intent.Id, Describes = $"payment intent {intent.Id}", Customer = intent.CustomerId };
         }
 
-        var charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+        var charge = await stripe.V1.Charges.GetAsync(Args<Arguments>(call).Charge!, cancellationToken: ct);
         return new Resolution { Scoped = true, Object = charge.Id, Describes = $"charge {charge.Id}", Customer = charge.CustomerId };
     }
 
@@ -61,10 +67,10 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
     {
         var page = await stripe.V1.Refunds.ListAsync(new RefundListOptions
         {
-            PaymentIntent = Arg(call, "payment_intent"),
-            Charge = Arg(call, "charge"),
-            Limit = ArgLong(call, "limit") ?? Math.Min(10, Cap(call.Grant)),
-            StartingAfter = Arg(call, "starting_after"),
+            PaymentIntent = Args<Arguments>(call).PaymentIntent,
+            Charge = Args<Arguments>(call).Charge,
+            Limit = Args<Arguments>(call).Limit ?? Math.Min(10, Cap(call.Grant)),
+            StartingAfter = Args<Arguments>(call).StartingAfter,
         }, cancellationToken: ct);
         return new ExecutionResult.Succeeded(new JsonObject
         {

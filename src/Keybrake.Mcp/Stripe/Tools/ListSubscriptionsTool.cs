@@ -18,6 +18,12 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string? Customer, long? Limit, string? StartingAfter, string? Price, string? Status) : IListArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Text("customer"), arguments.Whole("limit"), arguments.Text("starting_after"), arguments.Text("price"), arguments.Text("status"));
+
     private static readonly string[] Statuses = ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"];
 
     protected override string Noun => "subscriptions";
@@ -41,7 +47,7 @@ public sealed class ListSubscriptionsTool(StripeClients clients) : ListTool<Subs
     protected override Task<StripeList<Subscription>> ListAsync(StripeClient stripe, ToolInvocation call, ListQuery query, CancellationToken ct) =>
         stripe.V1.Subscriptions.ListAsync(new SubscriptionListOptions
         {
-            Customer = query.Customer, Price = Arg(call, "price"), Status = Arg(call, "status"), Limit = query.Limit, StartingAfter = query.StartingAfter,
+            Customer = query.Customer, Price = Args<Arguments>(call).Price, Status = Args<Arguments>(call).Status, Limit = query.Limit, StartingAfter = query.StartingAfter,
             Created = query.Created,
         }, cancellationToken: ct);
 }

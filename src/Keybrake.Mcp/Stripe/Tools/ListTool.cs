@@ -96,7 +96,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
         // The schema already confines customer to the scope; checked again so a schema bug cannot widen it.
-        var customer = Arg(call, "customer");
+        var customer = Args<IListArguments>(call).Customer;
         if (call.Role.Customers is { } scope && (customer is null ? CustomerRequired || scope.Count > MaxCustomersAtOnce : !scope.Contains(customer)))
         {
             return Task.FromResult(Resolution.Refused(new Denial(DenialCodes.NotAllowed,
@@ -108,13 +108,13 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = ArgLong(call, "limit") ?? Math.Min(10, PageCap(call.Grant));
-        if (call.Role.Customers is { } scope && Arg(call, "customer") is null)
+        var limit = Args<IListArguments>(call).Limit ?? Math.Min(10, PageCap(call.Grant));
+        if (call.Role.Customers is { } scope && Args<IListArguments>(call).Customer is null)
         {
             return await ListScopeAsync(call, scope, limit, stripe, ct);
         }
 
-        var page = await ListAsync(stripe, call, new ListQuery(Arg(call, "customer"), limit, Arg(call, "starting_after"), null), ct);
+        var page = await ListAsync(stripe, call, new ListQuery(Args<IListArguments>(call).Customer, limit, Args<IListArguments>(call).StartingAfter, null), ct);
         var items = page.Data.Where(item => call.Role.Customers is not { } inScope || (CustomerOf(item) is { } owner && inScope.Contains(owner)));
         return Page(items, page.HasMore, page.StripeResponse?.RequestId);
     }
@@ -126,7 +126,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
     private async Task<ExecutionResult> ListScopeAsync(ToolInvocation call, IReadOnlySet<string> scope, long limit, StripeClient stripe, CancellationToken ct)
     {
         DateTime? upTo = null;
-        var after = Arg(call, "starting_after");
+        var after = Args<IListArguments>(call).StartingAfter;
         if (after is not null)
         {
             var cursor = await GetAsync(stripe, after, ct);

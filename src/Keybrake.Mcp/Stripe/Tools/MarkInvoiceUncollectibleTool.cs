@@ -18,6 +18,11 @@ public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : Invoic
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Invoice) : IInvoiceArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("invoice"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Mark an open invoice as uncollectible (bad debt): Stripe stops trying to collect it. No money moves. " +
         "Only 'open' invoices qualify.";
@@ -37,7 +42,7 @@ public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : Invoic
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var invoice = await stripe.V1.Invoices.MarkUncollectibleAsync(Arg(call, "invoice")!, new InvoiceMarkUncollectibleOptions(), Idempotent(keys), ct);
+        var invoice = await stripe.V1.Invoices.MarkUncollectibleAsync(Args<Arguments>(call).Invoice, new InvoiceMarkUncollectibleOptions(), Idempotent(keys), ct);
         return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), null, invoice.Id, invoice.StripeResponse?.RequestId);
     }
 }

@@ -21,6 +21,12 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, string? Behavior, long? ResumesAt) : ISubscriptionArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("subscription"), arguments.Text("behavior"), arguments.Whole("resumes_at"));
+
     private static readonly string[] Behaviors = ["keep_as_draft", "mark_uncollectible", "void"];
 
     protected override string Action => "pause";
@@ -42,7 +48,7 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
 
     protected override Resolution Check(ToolInvocation call, Subscription subscription, Resolution resolution)
     {
-        if (ArgLong(call, "resumes_at") is { } at && at <= time.GetUtcNow().ToUnixTimeSeconds())
+        if (Args<Arguments>(call).ResumesAt is { } at && at <= time.GetUtcNow().ToUnixTimeSeconds())
         {
             return Refuse(resolution, DenialCodes.InvalidArguments, $"cannot be paused until {at}: resumes_at must be in the future");
         }
@@ -59,12 +65,12 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var subscription = await stripe.V1.Subscriptions.UpdateAsync(Arg(call, "subscription")!, new SubscriptionUpdateOptions
+        var subscription = await stripe.V1.Subscriptions.UpdateAsync(Args<Arguments>(call).Subscription, new SubscriptionUpdateOptions
         {
             PauseCollection = new SubscriptionPauseCollectionOptions
             {
-                Behavior = Arg(call, "behavior"),
-                ResumesAt = ArgLong(call, "resumes_at") is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).UtcDateTime : null,
+                Behavior = Args<Arguments>(call).Behavior,
+                ResumesAt = Args<Arguments>(call).ResumesAt is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).UtcDateTime : null,
             },
             Metadata = Stamp(keys),
         }, Idempotent(keys), ct);

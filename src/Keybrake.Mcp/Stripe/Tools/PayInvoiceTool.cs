@@ -23,6 +23,11 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Invoice, string? PaymentMethod) : IInvoiceArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("invoice"), arguments.Text("payment_method"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) =>
         "Attempt payment of an open invoice now, for its whole amount_remaining (there is no partial payment), with the " +
         "customer's default payment method or the given payment_method, which must belong to the invoice's customer. " +
@@ -55,7 +60,7 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
         }
 
         // Stripe would refuse a foreign card too, but only after the POST; refusing here keeps the attempt out of Stripe.
-        if (Arg(call, "payment_method") is { } paymentMethodId)
+        if (Args<Arguments>(call).PaymentMethod is { } paymentMethodId)
         {
             var paymentMethod = await stripe.V1.PaymentMethods.GetAsync(paymentMethodId, cancellationToken: ct);
             if (paymentMethod.CustomerId != invoice.CustomerId)
@@ -79,9 +84,9 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         // Paying takes no metadata; the audit row links the invoice to the call instead.
-        var invoice = await stripe.V1.Invoices.PayAsync(Arg(call, "invoice")!, new InvoicePayOptions
+        var invoice = await stripe.V1.Invoices.PayAsync(Args<Arguments>(call).Invoice, new InvoicePayOptions
         {
-            PaymentMethod = Arg(call, "payment_method"),
+            PaymentMethod = Args<Arguments>(call).PaymentMethod,
         }, Idempotent(keys), ct);
 
         // What the invoice showed paid before the call, kept with the call: a re-send reads Stripe's answer against it too.

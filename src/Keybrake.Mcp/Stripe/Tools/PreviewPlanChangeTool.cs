@@ -22,6 +22,12 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, string Price, long? Quantity) : ISubscriptionArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("subscription"), arguments.Id("price"), arguments.Whole("quantity"));
+
     protected override string Action => "plan change preview";
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
@@ -87,8 +93,8 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
     {
         var subscription = await CurrentAsync(call, resolved, stripe, ct);
         var item = subscription.Items.Data[0];
-        var price = Arg(call, "price")!;
-        var quantity = ArgLong(call, "quantity") ?? item.Quantity;
+        var price = Args<Arguments>(call).Price;
+        var quantity = Args<Arguments>(call).Quantity ?? item.Quantity;
         var invoice = await stripe.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions
         {
             Customer = subscription.CustomerId,

@@ -39,6 +39,11 @@ public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clien
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string PaymentIntent) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("payment_intent"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a PaymentIntent: amount, capturable and received amounts, status, customer, latest charge.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
@@ -48,7 +53,7 @@ public sealed class GetPaymentIntentTool(StripeClients clients) : ReadTool(clien
 
     protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.GetAsync(Arg(call, "payment_intent")!, cancellationToken: ct);
+        var intent = await stripe.V1.PaymentIntents.GetAsync(Args<Arguments>(call).PaymentIntent, cancellationToken: ct);
         return (StripeJson.PaymentIntent(intent), intent.Id, intent.CustomerId, $"payment intent {intent.Id}");
     }
 }
@@ -65,6 +70,11 @@ public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients), ID
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Charge) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("charge"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a charge: amount, captured and refunded amounts, what is still refundable, status, customer.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
@@ -74,7 +84,7 @@ public sealed class GetChargeTool(StripeClients clients) : ReadTool(clients), ID
 
     protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var charge = await stripe.V1.Charges.GetAsync(Arg(call, "charge")!, cancellationToken: ct);
+        var charge = await stripe.V1.Charges.GetAsync(Args<Arguments>(call).Charge, cancellationToken: ct);
         return (StripeJson.Charge(charge), charge.Id, charge.CustomerId, $"charge {charge.Id}");
     }
 }
@@ -91,6 +101,11 @@ public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients), 
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Customer) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("customer"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a customer: name, email, currency, delinquency.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
@@ -100,7 +115,7 @@ public sealed class GetCustomerTool(StripeClients clients) : ReadTool(clients), 
 
     protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var customer = await stripe.V1.Customers.GetAsync(Arg(call, "customer")!, cancellationToken: ct);
+        var customer = await stripe.V1.Customers.GetAsync(Args<Arguments>(call).Customer, cancellationToken: ct);
         return (StripeJson.Customer(customer), customer.Id, customer.Id, $"customer {customer.Id}");
     }
 }
@@ -117,6 +132,11 @@ public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(client
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription) : IToolArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("subscription"));
+
     public override string Describe(RoleManifest role, ToolGrant grant) => "Read a subscription: status, customer, items with their prices and quantities.";
 
     public override JsonObject InputSchema(RoleManifest role, ToolGrant grant) =>
@@ -126,7 +146,7 @@ public sealed class GetSubscriptionTool(StripeClients clients) : ReadTool(client
 
     protected override async Task<(JsonObject, string, string?, string)> FetchAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<Arguments>(call).Subscription, cancellationToken: ct);
         return (StripeJson.Subscription(subscription), subscription.Id, subscription.CustomerId, $"subscription {subscription.Id}");
     }
 }

@@ -26,6 +26,11 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription) : ISubscriptionArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) => new Arguments(arguments.Id("subscription"));
+
     private const string ByResume = "resume";
     private const string ByClearing = "clear_pause_collection";
 
@@ -84,7 +89,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
         if (via == ByResume)
         {
             // The resume endpoint takes no metadata; the idempotency key makes a re-send the same request.
-            answer = await stripe.V1.Subscriptions.ResumeAsync(Arg(call, "subscription")!, new SubscriptionResumeOptions
+            answer = await stripe.V1.Subscriptions.ResumeAsync(Args<Arguments>(call).Subscription, new SubscriptionResumeOptions
             {
                 PaymentBehavior = "resume_on_payment_success",
                 Expand = ["latest_invoice"],
@@ -93,7 +98,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
         else
         {
             // Stripe.net sends a property set explicitly to null as an empty value, which is how Stripe unsets it.
-            answer = await stripe.V1.Subscriptions.UpdateAsync(Arg(call, "subscription")!, new SubscriptionUpdateOptions
+            answer = await stripe.V1.Subscriptions.UpdateAsync(Args<Arguments>(call).Subscription, new SubscriptionUpdateOptions
             {
                 PauseCollection = null,
                 Metadata = Stamp(keys),
@@ -112,7 +117,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
     protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
         // Past Stripe's idempotency window: the subscription itself is the evidence (the resume endpoint stamps nothing).
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, new SubscriptionGetOptions { Expand = ["latest_invoice"] }, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<Arguments>(call).Subscription, new SubscriptionGetOptions { Expand = ["latest_invoice"] }, cancellationToken: ct);
         if (SubscriptionCharges.Text(call.Prepared, "via") != ByResume)
         {
             return await BySubscriptionStampAsync(call, stripe, ct);

@@ -24,6 +24,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
 
     public abstract JsonObject InputSchema(RoleManifest role, ToolGrant grant);
 
+    public abstract IToolArguments ParseArguments(JsonObject arguments);
+
     public abstract JsonObject OutputSchema();
 
     public virtual IReadOnlyList<string[]> ExactlyOneOf(RoleManifest role) => [];
@@ -116,6 +118,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         var arguments = JsonNode.Parse(record.Arguments) as JsonObject ?? [];
         var call = new ToolInvocation(record.CallId, record.Agent, role, role.Tools.GetValueOrDefault(Name) ?? new ToolGrant(), arguments)
         {
+            Parsed = ParseArguments(arguments),
             Prepared = record.Context is { } context ? JsonNode.Parse(context) as JsonObject : null,
         };
         // A row whose arguments were cut to bound the audit log no longer holds the request as it was sent.
@@ -216,7 +219,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     /// <summary>Reconciles a call that stamps the subscription it changes: the stamp says whether it landed.</summary>
     protected static async Task<Reconciliation> BySubscriptionStampAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<ISubscriptionArguments>(call).Subscription, cancellationToken: ct);
         return subscription.Metadata?.GetValueOrDefault("keybrake_call") switch
         {
             { } stamp when stamp == call.CallId => new Reconciliation.Happened(StripeJson.Subscription(subscription), null, subscription.Id),
@@ -243,10 +246,8 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         ["keybrake_call"] = keys.CallId,
     };
 
-    protected static string? Arg(ToolInvocation call, string name) => call.Arguments[name]?.GetValue<string>();
-
-    protected static long? ArgLong(ToolInvocation call, string name) =>
-        JsonNumbers.TryGetInt64(call.Arguments[name], out var value) ? value : null;
+    /// <summary>The call's arguments as this tool's record (or a shared view of it, for the steps tools share).</summary>
+    protected static T Args<T>(ToolInvocation call) where T : IToolArguments => (T)call.Parsed;
 
     private StripeClient Client(ToolInvocation call) => clients.For(call.Role);
 }

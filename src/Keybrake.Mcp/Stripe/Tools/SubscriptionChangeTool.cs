@@ -51,7 +51,7 @@ public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider
             }
         }
 
-        var behavior = Arg(call, "proration_behavior");
+        var behavior = Args<ISubscriptionChangeArguments>(call).ProrationBehavior;
         // Stripe cannot take a proration date with "none"; otherwise the change is billed as of the second previewed.
         long? prorationDate = behavior == "none" ? null : time.GetUtcNow().ToUnixTimeSeconds();
         var currency = Currency.Get(item.Price.Currency);
@@ -97,7 +97,7 @@ public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider
     {
         var prepared = call.Prepared ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared request");
         var prorationDate = SubscriptionCharges.Number(prepared, "proration_date");
-        var answer = await stripe.V1.Subscriptions.UpdateAsync(Arg(call, "subscription")!, new SubscriptionUpdateOptions
+        var answer = await stripe.V1.Subscriptions.UpdateAsync(Args<ISubscriptionArguments>(call).Subscription, new SubscriptionUpdateOptions
         {
             Items = [new SubscriptionItemOptions
             {
@@ -105,7 +105,7 @@ public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider
                 Price = SubscriptionCharges.Text(prepared, "price"),
                 Quantity = SubscriptionCharges.Number(prepared, "quantity"),
             }],
-            ProrationBehavior = Arg(call, "proration_behavior"),
+            ProrationBehavior = Args<ISubscriptionChangeArguments>(call).ProrationBehavior,
             ProrationDate = prorationDate is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).UtcDateTime : null,
             PaymentBehavior = "error_if_incomplete",
             Metadata = Stamp(keys),

@@ -18,7 +18,7 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<ISubscriptionArguments>(call).Subscription, cancellationToken: ct);
         var resolution = new Resolution
         {
             Object = subscription.Id,
@@ -50,7 +50,7 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
             return null;
         }
 
-        var subscription = await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        var subscription = await stripe.V1.Subscriptions.GetAsync(Args<ISubscriptionArguments>(call).Subscription, cancellationToken: ct);
         if (subscription.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId || StateOf(subscription) == before)
         {
             return null;
@@ -85,7 +85,7 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
     /// </summary>
     protected static async Task<Subscription> CurrentAsync(ToolInvocation call, Resolution? resolved, StripeClient stripe, CancellationToken ct) =>
         resolved?.Prefetched as Subscription
-        ?? await stripe.V1.Subscriptions.GetAsync(Arg(call, "subscription")!, cancellationToken: ct);
+        ?? await stripe.V1.Subscriptions.GetAsync(Args<ISubscriptionArguments>(call).Subscription, cancellationToken: ct);
 
     protected static Resolution Refuse(Resolution resolution, string code, string message) =>
         resolution with { Denial = new Denial(code, $"{resolution.Describes} {message}") };

@@ -24,6 +24,12 @@ public sealed class UpdateSubscriptionQuantityTool(StripeClients clients, TimePr
 
     public override ToolDeclaration Declaration => Declared;
 
+    /// <summary>The arguments as this tool reads them.</summary>
+    public sealed record Arguments(string Subscription, long? Quantity, string? ProrationBehavior) : ISubscriptionChangeArguments;
+
+    public override IToolArguments ParseArguments(JsonObject arguments) =>
+        new Arguments(arguments.Id("subscription"), arguments.Whole("quantity"), arguments.Text("proration_behavior"));
+
     protected override string Action => "quantity change";
 
     public override string Describe(RoleManifest role, ToolGrant grant) =>
@@ -44,7 +50,7 @@ public sealed class UpdateSubscriptionQuantityTool(StripeClients clients, TimePr
     protected override Task<Resolution> ResolveChangeAsync(ToolInvocation call, Subscription subscription, Resolution resolution, StripeClient stripe, CancellationToken ct)
     {
         var item = subscription.Items.Data[0];
-        var quantity = ArgLong(call, "quantity")!.Value;
+        var quantity = Args<Arguments>(call).Quantity!.Value;
         return quantity == item.Quantity
             ? Task.FromResult(Refuse(resolution, DenialCodes.InvalidArguments, $"already has quantity {quantity}"))
             : PlanAsync(call, subscription, resolution, item.Price, quantity, stripe, ct);

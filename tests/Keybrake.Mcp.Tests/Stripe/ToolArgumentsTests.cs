@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Stripe.Tools;
+using Keybrake.Mcp.Tests.Manifests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keybrake.Mcp.Tests.Stripe;
+
+/// <summary>Each tool's arguments record reads every argument its schema publishes (request_id is the governance's), and nothing else.</summary>
+public sealed class ToolArgumentsTests
+{
+    public static TheoryData<string> Tools() => [.. StripeTools.Declarations.Select(d => d.Name)];
+
+    [Theory]
+    [MemberData(nameof(Tools))]
+    public void Every_published_argument_lands_in_the_tools_record(string tool)
+    {
+        var manifests = ManifestLoader.LoadDirectory(RepositoryPaths.ToolManifests).Set!;
+        var operation = new ServiceCollection().AddLogging()
+            .AddKeybrake(manifests, new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new Keybrake.Mcp.Stripe.StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
+            .BuildServiceProvider().GetRequiredService<ToolRegistry>().Find(tool)!;
+        var schema = operation.InputSchema(manifests.Roles.Values.First(), new ToolGrant { MaxQuantity = 10 });
+        var arguments = new JsonObject();
+        foreach (var (name, property) in schema["properties"]!.AsObject().Where(p => p.Key != "request_id"))
+        {
+            arguments[name] = property!["type"]!.GetValue<string>() switch
+            {
+                "integer" => property["minimum"]?.DeepClone() ?? JsonValue.Create(1),
+                "boolean" => JsonValue.Create(false),
+                _ => JsonValue.Create(property["enum"]?[0]?.GetValue<string>() ?? $"x_{name}"),
+            };
+        }
+
+        var parsed = operation.ParseArguments(arguments);
+
+        Assert.IsNotType<JsonArguments>(parsed);
+        var values = parsed.GetType().GetProperties().Where(p => p.Name != "EqualityContract").Select(p => p.GetValue(parsed)).ToList();
+        Assert.Equal(arguments.Count, values.Count);
+        Assert.All(values, Assert.NotNull);
+    }
+}
