@@ -89,11 +89,7 @@ public sealed class ShippedManifestTests
     [Fact]
     public void Shipped_manifests_use_only_tools_this_build_implements()
     {
-        var registry = new ServiceCollection()
-            .AddLogging()
-            .AddKeybrake(Load(), new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
-            .BuildServiceProvider()
-            .GetRequiredService<ToolRegistry>();
+        var registry = TestServices.ShippedTools.Registry(Load());
 
         Assert.All(Load().Roles.Values.SelectMany(r => r.Tools.Keys), tool => Assert.True(registry.Find(tool) is not null, $"{tool} is not implemented"));
     }

@@ -3,8 +3,7 @@ using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Governance.Rules;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Stripe.Tools;
-using Keybrake.Mcp.Tests.Manifests;
-using Microsoft.Extensions.DependencyInjection;
+using Keybrake.Mcp.Tests.TestServices;
 
 namespace Keybrake.Mcp.Tests.Stripe;
 
@@ -20,8 +19,8 @@ public sealed class InputSchemaKeywordTests
     [MemberData(nameof(Tools))]
     public void Every_generated_input_schema_uses_only_enforced_keywords(string tool)
     {
-        var manifests = ManifestLoader.LoadDirectory(RepositoryPaths.ToolManifests).Set!;
-        var operation = Registry(manifests).Find(tool)!;
+        var manifests = ShippedTools.Manifests();
+        var operation = ShippedTools.Registry(manifests).Find(tool)!;
         var grants = manifests.Roles.Values.Where(r => r.Tools.ContainsKey(tool)).Select(r => (r, r.Tools[tool]))
             .Append((manifests.Roles.Values.First(), ToolGrant.Unconstrained));
         foreach (var (role, grant) in grants)
@@ -42,10 +41,4 @@ public sealed class InputSchemaKeywordTests
             Assert.All((schema["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()), r => Assert.True(schema["properties"]![r] is not null, $"{where}: required '{r}'"));
         }
     }
-
-    private static ToolRegistry Registry(ManifestSet manifests) => new ServiceCollection()
-        .AddLogging()
-        .AddKeybrake(manifests, new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new Keybrake.Mcp.Stripe.StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
-        .BuildServiceProvider()
-        .GetRequiredService<ToolRegistry>();
 }

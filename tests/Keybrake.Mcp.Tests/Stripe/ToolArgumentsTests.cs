@@ -2,8 +2,7 @@ using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Stripe.Tools;
-using Keybrake.Mcp.Tests.Manifests;
-using Microsoft.Extensions.DependencyInjection;
+using Keybrake.Mcp.Tests.TestServices;
 
 namespace Keybrake.Mcp.Tests.Stripe;
 
@@ -16,10 +15,8 @@ public sealed class ToolArgumentsTests
     [MemberData(nameof(Tools))]
     public void Every_published_argument_lands_in_the_tools_record(string tool)
     {
-        var manifests = ManifestLoader.LoadDirectory(RepositoryPaths.ToolManifests).Set!;
-        var operation = new ServiceCollection().AddLogging()
-            .AddKeybrake(manifests, new KeybrakeOptions(Keybrake.Mcp.Ledger.LedgerLocation.Parse(Path.GetTempFileName()), new Keybrake.Mcp.Stripe.StripeConnection(null, TimeSpan.FromSeconds(1), 0), _ => null))
-            .BuildServiceProvider().GetRequiredService<ToolRegistry>().Find(tool)!;
+        var manifests = ShippedTools.Manifests();
+        var operation = ShippedTools.Registry(manifests).Find(tool)!;
         var schema = operation.InputSchema(manifests.Roles.Values.First(), new ToolGrant { MaxQuantity = 10 });
         var arguments = new JsonObject();
         foreach (var (name, property) in schema["properties"]!.AsObject().Where(p => p.Key != "request_id"))
