@@ -22,7 +22,7 @@ public sealed class InputSchemaKeywordTests
         var manifests = ShippedTools.Manifests();
         var operation = ShippedTools.Registry(manifests).Find(tool)!;
         var grants = manifests.Roles.Values.Where(r => r.Tools.ContainsKey(tool)).Select(r => (r, r.Tools[tool]))
-            .Append((manifests.Roles.Values.First(), ToolGrant.Unconstrained));
+            .Append((manifests.Roles.Values.OrderBy(r => r.Role, StringComparer.Ordinal).First(), ToolGrant.Unconstrained));
         foreach (var (role, grant) in grants)
         {
             var schema = operation.InputSchema(role, grant);

@@ -77,10 +77,11 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var id = Args<Arguments>(call).Subscription;
-        var details = Args<Arguments>(call).Feedback is null && Args<Arguments>(call).Comment is null
+        var args = Args<Arguments>(call);
+        var id = args.Subscription;
+        var details = args.Feedback is null && args.Comment is null
             ? null
-            : new SubscriptionCancellationDetailsOptions { Feedback = Args<Arguments>(call).Feedback, Comment = Args<Arguments>(call).Comment };
+            : new SubscriptionCancellationDetailsOptions { Feedback = args.Feedback, Comment = args.Comment };
         if (AtPeriodEnd(call))
         {
             return Done(await stripe.V1.Subscriptions.UpdateAsync(id, new SubscriptionUpdateOptions

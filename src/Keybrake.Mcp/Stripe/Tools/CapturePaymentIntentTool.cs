@@ -44,7 +44,8 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.GetAsync(Args<Arguments>(call).PaymentIntent, cancellationToken: ct);
+        var args = Args<Arguments>(call);
+        var intent = await stripe.V1.PaymentIntents.GetAsync(args.PaymentIntent, cancellationToken: ct);
         var describes = $"payment intent {intent.Id}";
         var resolution = new Resolution { Object = intent.Id, Describes = describes, Scoped = true, Customer = intent.CustomerId, Action = "capture" };
         if (intent.Status != "requires_capture")
@@ -53,7 +54,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
         }
 
         var currency = Currency.Get(intent.Currency);
-        var requested = Args<Arguments>(call).AmountToCapture;
+        var requested = args.AmountToCapture;
         if (requested > intent.AmountCapturable)
         {
             return resolution with
@@ -76,9 +77,10 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var intent = await stripe.V1.PaymentIntents.CaptureAsync(Args<Arguments>(call).PaymentIntent, new PaymentIntentCaptureOptions
+        var args = Args<Arguments>(call);
+        var intent = await stripe.V1.PaymentIntents.CaptureAsync(args.PaymentIntent, new PaymentIntentCaptureOptions
         {
-            AmountToCapture = Args<Arguments>(call).AmountToCapture,
+            AmountToCapture = args.AmountToCapture,
             Metadata = Stamp(keys),
         }, Idempotent(keys), ct);
         return new ExecutionResult.Succeeded(StripeJson.PaymentIntent(intent), new MoneyAmount(intent.AmountReceived, Currency.Get(intent.Currency)), intent.Id, intent.StripeResponse?.RequestId);

@@ -60,8 +60,9 @@ public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : S
 
     protected override async Task<Resolution> ResolveChangeAsync(ToolInvocation call, Subscription subscription, Resolution resolution, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         var item = subscription.Items.Data[0];
-        var target = await stripe.V1.Prices.GetAsync(Args<Arguments>(call).Price, cancellationToken: ct);
+        var target = await stripe.V1.Prices.GetAsync(args.Price, cancellationToken: ct);
         if (!string.Equals(target.Currency, item.Price.Currency, StringComparison.OrdinalIgnoreCase))
         {
             return resolution with
@@ -76,6 +77,6 @@ public sealed class ChangePlanTool(StripeClients clients, TimeProvider time) : S
             return resolution with { Denial = new Denial(DenialCodes.InvalidArguments, $"price {target.Id} is a one-time price; a subscription needs a recurring one") };
         }
 
-        return await PlanAsync(call, subscription, resolution, target, Args<Arguments>(call).Quantity ?? item.Quantity, stripe, ct);
+        return await PlanAsync(call, subscription, resolution, target, args.Quantity ?? item.Quantity, stripe, ct);
     }
 }

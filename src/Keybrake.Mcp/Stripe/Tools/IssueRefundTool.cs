@@ -51,9 +51,10 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         Charge? charge;
         string describes;
-        if (Args<Arguments>(call).PaymentIntent is { } paymentIntentId)
+        if (args.PaymentIntent is { } paymentIntentId)
         {
             var intent = await stripe.V1.PaymentIntents.GetAsync(paymentIntentId, cancellationToken: ct);
             describes = $"payment intent {intent.Id}";
@@ -68,14 +69,14 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         }
         else
         {
-            charge = await stripe.V1.Charges.GetAsync(Args<Arguments>(call).Charge!, cancellationToken: ct);
+            charge = await stripe.V1.Charges.GetAsync(args.Charge!, cancellationToken: ct);
             describes = $"charge {charge.Id}";
         }
 
         var currency = Currency.Get(charge.Currency);
         // After a partial capture Stripe counts the uncaptured rest as refunded, so this is the true remainder.
         var refundable = Math.Max(0, charge.Amount - charge.AmountRefunded);
-        var requested = Args<Arguments>(call).Amount;
+        var requested = args.Amount;
         var resolution = new Resolution
         {
             Object = charge.PaymentIntentId ?? charge.Id,
@@ -103,21 +104,23 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
 
     protected override async Task<Reconciliation> ReconcileCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         // Refunds carry keybrake_call: among the payment's refunds, ours is the one stamped with this call.
         var refunds = await stripe.V1.Refunds.ListAsync(new RefundListOptions
         {
-            PaymentIntent = Args<Arguments>(call).PaymentIntent, Charge = Args<Arguments>(call).Charge, Limit = 100,
+            PaymentIntent = args.PaymentIntent, Charge = args.Charge, Limit = 100,
         }, cancellationToken: ct);
         var ours = refunds.Data.FirstOrDefault(r => r.Metadata?.GetValueOrDefault("keybrake_call") == call.CallId);
         return ours is null
-            ? new Reconciliation.DidNotHappen($"no refund of {Args<Arguments>(call).PaymentIntent ?? Args<Arguments>(call).Charge} carries call {call.CallId}")
+            ? new Reconciliation.DidNotHappen($"no refund of {args.PaymentIntent ?? args.Charge} carries call {call.CallId}")
             : new Reconciliation.Happened(StripeJson.Refund(ours), new MoneyAmount(ours.Status is "failed" or "canceled" ? 0 : ours.Amount, Currency.Get(ours.Currency)), ours.Id);
     }
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         var metadata = Stamp(keys);
-        if (Args<Arguments>(call).Ticket is { } ticket)
+        if (args.Ticket is { } ticket)
         {
             metadata["keybrake_ticket"] = ticket;
         }
@@ -126,10 +129,10 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
         // idempotency key carries the same parameters; the hold already covers the largest amount it can move.
         var refund = await stripe.V1.Refunds.CreateAsync(new RefundCreateOptions
         {
-            PaymentIntent = Args<Arguments>(call).PaymentIntent,
-            Charge = Args<Arguments>(call).Charge,
-            Amount = Args<Arguments>(call).Amount,
-            Reason = Args<Arguments>(call).Reason,
+            PaymentIntent = args.PaymentIntent,
+            Charge = args.Charge,
+            Amount = args.Amount,
+            Reason = args.Reason,
             Metadata = metadata,
         }, Idempotent(keys), ct);
 

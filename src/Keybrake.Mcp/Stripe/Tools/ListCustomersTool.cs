@@ -53,8 +53,9 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = (int)(Args<Arguments>(call).Limit ?? Math.Min(10, Cap(call.Grant)));
-        var after = Args<Arguments>(call).StartingAfter;
+        var args = Args<Arguments>(call);
+        var limit = (int)(args.Limit ?? Math.Min(10, Cap(call.Grant)));
+        var after = args.StartingAfter;
         if (call.Role.Customers is { } scope)
         {
             var ids = scope.Order(StringComparer.Ordinal).Where(id => after is null || string.CompareOrdinal(id, after) > 0).ToList();
@@ -67,7 +68,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
             return Page(page, ids.Count > limit);
         }
 
-        var list = await stripe.V1.Customers.ListAsync(new CustomerListOptions { Email = Args<Arguments>(call).Email, Limit = limit, StartingAfter = after }, cancellationToken: ct);
+        var list = await stripe.V1.Customers.ListAsync(new CustomerListOptions { Email = args.Email, Limit = limit, StartingAfter = after }, cancellationToken: ct);
         return Page(list.Data.Select(c => (JsonNode)StripeJson.Customer(c)).ToList(), list.HasMore);
     }
 

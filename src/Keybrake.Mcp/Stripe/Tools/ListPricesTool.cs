@@ -46,13 +46,14 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = Args<Arguments>(call).Limit ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);
+        var args = Args<Arguments>(call);
+        var limit = args.Limit ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);
         JsonArray data;
         bool hasMore;
         if (AllowedPrices(call.Role, call.Grant) is { } allowed)
         {
             // The allowlist is short and is the only thing the role can act on: fetch exactly those prices.
-            var rest = allowed.Order(StringComparer.Ordinal).SkipWhile(id => Args<Arguments>(call).StartingAfter is { } after && string.CompareOrdinal(id, after) <= 0).ToList();
+            var rest = allowed.Order(StringComparer.Ordinal).SkipWhile(id => args.StartingAfter is { } after && string.CompareOrdinal(id, after) <= 0).ToList();
             var prices = new List<JsonNode>();
             foreach (var id in rest.Take((int)limit))
             {
@@ -64,7 +65,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
         }
         else
         {
-            var page = await stripe.V1.Prices.ListAsync(new PriceListOptions { Active = true, Limit = limit, StartingAfter = Args<Arguments>(call).StartingAfter }, cancellationToken: ct);
+            var page = await stripe.V1.Prices.ListAsync(new PriceListOptions { Active = true, Limit = limit, StartingAfter = args.StartingAfter }, cancellationToken: ct);
             data = new JsonArray(page.Data.Select(p => (JsonNode)StripeJson.Price(p)).ToArray());
             hasMore = page.HasMore;
         }

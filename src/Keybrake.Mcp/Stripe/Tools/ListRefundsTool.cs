@@ -48,29 +48,31 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
 
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         if (call.Role.Customers is null)
         {
             return new Resolution { Scoped = false };
         }
 
-        if (Args<Arguments>(call).PaymentIntent is { } intentId)
+        if (args.PaymentIntent is { } intentId)
         {
             var intent = await stripe.V1.PaymentIntents.GetAsync(intentId, cancellationToken: ct);
             return new Resolution { Scoped = true, Object = intent.Id, Describes = $"payment intent {intent.Id}", Customer = intent.CustomerId };
         }
 
-        var charge = await stripe.V1.Charges.GetAsync(Args<Arguments>(call).Charge!, cancellationToken: ct);
+        var charge = await stripe.V1.Charges.GetAsync(args.Charge!, cancellationToken: ct);
         return new Resolution { Scoped = true, Object = charge.Id, Describes = $"charge {charge.Id}", Customer = charge.CustomerId };
     }
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         var page = await stripe.V1.Refunds.ListAsync(new RefundListOptions
         {
-            PaymentIntent = Args<Arguments>(call).PaymentIntent,
-            Charge = Args<Arguments>(call).Charge,
-            Limit = Args<Arguments>(call).Limit ?? Math.Min(10, Cap(call.Grant)),
-            StartingAfter = Args<Arguments>(call).StartingAfter,
+            PaymentIntent = args.PaymentIntent,
+            Charge = args.Charge,
+            Limit = args.Limit ?? Math.Min(10, Cap(call.Grant)),
+            StartingAfter = args.StartingAfter,
         }, cancellationToken: ct);
         return new ExecutionResult.Succeeded(new JsonObject
         {

@@ -108,13 +108,14 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var limit = Args<IListArguments>(call).Limit ?? Math.Min(10, PageCap(call.Grant));
-        if (call.Role.Customers is { } scope && Args<IListArguments>(call).Customer is null)
+        var args = Args<IListArguments>(call);
+        var limit = args.Limit ?? Math.Min(10, PageCap(call.Grant));
+        if (call.Role.Customers is { } scope && args.Customer is null)
         {
             return await ListScopeAsync(call, scope, limit, stripe, ct);
         }
 
-        var page = await ListAsync(stripe, call, new ListQuery(Args<IListArguments>(call).Customer, limit, Args<IListArguments>(call).StartingAfter, null), ct);
+        var page = await ListAsync(stripe, call, new ListQuery(args.Customer, limit, args.StartingAfter, null), ct);
         var items = page.Data.Where(item => call.Role.Customers is not { } inScope || (CustomerOf(item) is { } owner && inScope.Contains(owner)));
         return Page(items, page.HasMore, page.StripeResponse?.RequestId);
     }

@@ -65,12 +65,13 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var subscription = await stripe.V1.Subscriptions.UpdateAsync(Args<Arguments>(call).Subscription, new SubscriptionUpdateOptions
+        var args = Args<Arguments>(call);
+        var subscription = await stripe.V1.Subscriptions.UpdateAsync(args.Subscription, new SubscriptionUpdateOptions
         {
             PauseCollection = new SubscriptionPauseCollectionOptions
             {
-                Behavior = Args<Arguments>(call).Behavior,
-                ResumesAt = Args<Arguments>(call).ResumesAt is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).UtcDateTime : null,
+                Behavior = args.Behavior,
+                ResumesAt = args.ResumesAt is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).UtcDateTime : null,
             },
             Metadata = Stamp(keys),
         }, Idempotent(keys), ct);

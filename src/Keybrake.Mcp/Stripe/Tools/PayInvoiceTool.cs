@@ -83,10 +83,11 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         // Paying takes no metadata; the audit row links the invoice to the call instead.
-        var invoice = await stripe.V1.Invoices.PayAsync(Args<Arguments>(call).Invoice, new InvoicePayOptions
+        var invoice = await stripe.V1.Invoices.PayAsync(args.Invoice, new InvoicePayOptions
         {
-            PaymentMethod = Args<Arguments>(call).PaymentMethod,
+            PaymentMethod = args.PaymentMethod,
         }, Idempotent(keys), ct);
 
         // What the invoice showed paid before the call, kept with the call: a re-send reads Stripe's answer against it too.

@@ -91,10 +91,11 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         var subscription = await CurrentAsync(call, resolved, stripe, ct);
         var item = subscription.Items.Data[0];
-        var price = Args<Arguments>(call).Price;
-        var quantity = Args<Arguments>(call).Quantity ?? item.Quantity;
+        var price = args.Price;
+        var quantity = args.Quantity ?? item.Quantity;
         var invoice = await stripe.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions
         {
             Customer = subscription.CustomerId,

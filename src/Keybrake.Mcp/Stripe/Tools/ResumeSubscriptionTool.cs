@@ -82,6 +82,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
 
     protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
+        var args = Args<Arguments>(call);
         // The way chosen when the call was resolved, also on a re-send: the same request, whatever the first attempt did.
         var prepared = call.Prepared ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared request");
         var via = SubscriptionCharges.Text(prepared, "via");
@@ -89,7 +90,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
         if (via == ByResume)
         {
             // The resume endpoint takes no metadata; the idempotency key makes a re-send the same request.
-            answer = await stripe.V1.Subscriptions.ResumeAsync(Args<Arguments>(call).Subscription, new SubscriptionResumeOptions
+            answer = await stripe.V1.Subscriptions.ResumeAsync(args.Subscription, new SubscriptionResumeOptions
             {
                 PaymentBehavior = "resume_on_payment_success",
                 Expand = ["latest_invoice"],
@@ -98,7 +99,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
         else
         {
             // Stripe.net sends a property set explicitly to null as an empty value, which is how Stripe unsets it.
-            answer = await stripe.V1.Subscriptions.UpdateAsync(Args<Arguments>(call).Subscription, new SubscriptionUpdateOptions
+            answer = await stripe.V1.Subscriptions.UpdateAsync(args.Subscription, new SubscriptionUpdateOptions
             {
                 PauseCollection = null,
                 Metadata = Stamp(keys),
