@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Governance.Rules;
 using Keybrake.Mcp.Manifests;
-using Keybrake.Mcp.Stripe.Tools;
 using Keybrake.Mcp.Tests.TestServices;
 
 namespace Keybrake.Mcp.Tests.Stripe;
@@ -13,10 +12,8 @@ namespace Keybrake.Mcp.Tests.Stripe;
 /// </summary>
 public sealed class InputSchemaKeywordTests
 {
-    public static TheoryData<string> Tools() => [.. StripeTools.Declarations.Select(d => d.Name)];
-
     [Theory]
-    [MemberData(nameof(Tools))]
+    [MemberData(nameof(ShippedTools.ToolNames), MemberType = typeof(ShippedTools))]
     public void Every_generated_input_schema_uses_only_enforced_keywords(string tool)
     {
         var manifests = ShippedTools.Manifests();

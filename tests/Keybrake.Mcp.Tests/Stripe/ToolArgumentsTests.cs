@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Manifests;
-using Keybrake.Mcp.Stripe.Tools;
 using Keybrake.Mcp.Tests.TestServices;
 
 namespace Keybrake.Mcp.Tests.Stripe;
@@ -9,10 +8,8 @@ namespace Keybrake.Mcp.Tests.Stripe;
 /// <summary>Each tool's arguments record reads every argument its schema publishes (request_id is the governance's), and nothing else.</summary>
 public sealed class ToolArgumentsTests
 {
-    public static TheoryData<string> Tools() => [.. StripeTools.Declarations.Select(d => d.Name)];
-
     [Theory]
-    [MemberData(nameof(Tools))]
+    [MemberData(nameof(ShippedTools.ToolNames), MemberType = typeof(ShippedTools))]
     public void Every_published_argument_lands_in_the_tools_record(string tool)
     {
         var manifests = ShippedTools.Manifests();
