@@ -223,7 +223,7 @@ public sealed class InstantRefund : IToolOperation
     public Task<Reconciliation> ReconcileAsync(AuditRecord call, RoleManifest role, bool replay, CancellationToken ct) =>
         Task.FromResult<Reconciliation>(new Reconciliation.StillUnknown("instant"));
 
-    public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct) =>
+    public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, CancellationToken ct) =>
         Task.FromResult<ExecutionResult>(new ExecutionResult.Succeeded(
             new JsonObject { ["id"] = "re_instant", ["object"] = "refund", ["amount"] = Amount(call), ["currency"] = "usd", ["status"] = "succeeded" },
             new MoneyAmount(Amount(call), Usd), "re_instant", "req_instant"));

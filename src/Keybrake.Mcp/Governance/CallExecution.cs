@@ -114,12 +114,12 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
         }
 
         var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, call.Agent) { Resend = true };
-        var outcome = await ExecuteAsync(operation, again, null, keys, ct);
+        var outcome = await ExecuteAsync(operation, again, Resolution.Resend, keys, ct);
         return await CompleteAsync(earlier.CallId, operation, outcome, replayed: true, call.StartedTimestamp, ct);
     }
 
     /// <summary>Sends the call to Stripe; never throws but for cancellation: whatever else happens is an unknown outcome.</summary>
-    public async Task<ExecutionResult> ExecuteAsync(IToolOperation operation, ToolInvocation invocation, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    public async Task<ExecutionResult> ExecuteAsync(IToolOperation operation, ToolInvocation invocation, Resolution resolved, ExecutionKeys keys, CancellationToken ct)
     {
         try
         {

@@ -78,7 +78,7 @@ public sealed class GovernancePipeline(GovernanceSteps steps, CallExecution exec
         }
 
         logger.LogWarning("Serving read {Tool} for {Agent} without an audit row (readsWithoutLedger)", call.ToolName, call.Agent);
-        return await execution.ExecuteAsync(call.Operation!, call.Invocation, call.Resolved, new ExecutionKeys($"kb_{call.CallId}", call.CallId, call.Agent), ct) switch
+        return await execution.ExecuteAsync(call.Operation!, call.Invocation, call.Resolved!, new ExecutionKeys($"kb_{call.CallId}", call.CallId, call.Agent), ct) switch
         {
             ExecutionResult.Succeeded ok => new ToolResponse(false, ok.Result),
             ExecutionResult.Failed failed => ToolResponse.Error(failed.Denial),

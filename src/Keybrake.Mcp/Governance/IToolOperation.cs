@@ -73,8 +73,11 @@ public interface IToolOperation
     /// </summary>
     Task<string?> ChangedSincePreparedAsync(ToolInvocation call, CancellationToken ct) => Task.FromResult<string?>(null);
 
-    /// <summary>Performs the call. <paramref name="resolved"/> is null when re-sending an earlier request whose outcome was unknown.</summary>
-    Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct);
+    /// <summary>
+    /// Performs the call, with what resolving it found; a request sent again after an unknown outcome gets
+    /// <see cref="Resolution.Resend"/> and <see cref="ExecutionKeys.Resend"/>.
+    /// </summary>
+    Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, CancellationToken ct);
 }
 
 /// <summary>What a tool does to the account: the pipeline holds budget only for money movers, and dedups only changes.</summary>

@@ -30,7 +30,7 @@ public sealed record Resolution
     /// <summary>
     /// What resolving fetched that executing may reuse instead of asking Stripe again (the record a read returns, the
     /// subscription a change starts from); the tool that set it knows its type. A re-send after an unknown outcome has
-    /// no resolution at all, and reads afresh.
+    /// none (<see cref="Resend"/>), and reads afresh.
     /// </summary>
     public object? Prefetched { get; init; }
 
@@ -45,4 +45,10 @@ public sealed record Resolution
     public RecurringDelta? RecurringDelta { get; init; }
 
     public static Resolution Refused(Denial denial) => new() { Denial = denial };
+
+    /// <summary>
+    /// What a request sent again after an unknown outcome executes with: nothing resolved now, since it must be the very
+    /// request first prepared (<see cref="ToolInvocation.Prepared"/>); the tool reads whatever else it needs afresh.
+    /// </summary>
+    public static Resolution Resend { get; } = new();
 }

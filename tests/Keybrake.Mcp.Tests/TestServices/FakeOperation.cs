@@ -67,7 +67,7 @@ public sealed class FakeOperation(string name = "issue_refund") : IToolOperation
         return Task.FromResult(Resolve(call));
     }
 
-    public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    public Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, CancellationToken ct)
     {
         Interlocked.Increment(ref _executions);
         lock (Executed)

@@ -75,7 +75,7 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
             : resolution;
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var id = args.Subscription;
@@ -92,7 +92,7 @@ public sealed class CancelSubscriptionTool(StripeClients clients) : Subscription
             }, Idempotent(keys), ct));
         }
 
-        if (resolved is null && await stripe.V1.Subscriptions.GetAsync(id, cancellationToken: ct) is { Status: "canceled" } gone)
+        if (keys.Resend && await stripe.V1.Subscriptions.GetAsync(id, cancellationToken: ct) is { Status: "canceled" } gone)
         {
             // Re-sending after an unknown outcome: a second DELETE would fail, so report the cancellation that happened.
             return Done(gone);

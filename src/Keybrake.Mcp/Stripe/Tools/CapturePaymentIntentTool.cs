@@ -75,7 +75,7 @@ public sealed class CapturePaymentIntentTool(StripeClients clients) : StripeTool
             : new Reconciliation.DidNotHappen($"payment intent {intent.Id} is '{intent.Status}' and does not carry call {call.CallId}");
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var intent = await stripe.V1.PaymentIntents.CaptureAsync(args.PaymentIntent, new PaymentIntentCaptureOptions

@@ -61,7 +61,7 @@ public sealed class ExtendTrialTool(StripeClients clients) : SubscriptionTool(cl
 
     public override bool CanReplay(ToolInvocation call) => call.Prepared is not null;
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var end = Stripe.SubscriptionCharges.Number(call.Prepared, "trial_end")
             ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared trial end");

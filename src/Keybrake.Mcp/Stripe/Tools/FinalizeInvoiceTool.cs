@@ -40,7 +40,7 @@ public sealed class FinalizeInvoiceTool(StripeClients clients) : InvoiceTool(cli
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         (await ResolveInvoiceAsync(call, stripe, "draft", "finalization", ct)).Resolution;
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         // With auto_advance Stripe would charge the customer about an hour later, outside any budget of ours.
         var invoice = await stripe.V1.Invoices.FinalizeInvoiceAsync(Args<Arguments>(call).Invoice, new InvoiceFinalizeOptions { AutoAdvance = false }, Idempotent(keys), ct);

@@ -116,7 +116,7 @@ public sealed class IssueRefundTool(StripeClients clients) : StripeTool(clients)
             : new Reconciliation.Happened(StripeJson.Refund(ours), new MoneyAmount(ours.Status is "failed" or "canceled" ? 0 : ours.Amount, Currency.Get(ours.Currency)), ours.Id);
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var metadata = Stamp(keys);

@@ -51,7 +51,7 @@ public sealed class ListCustomersTool(StripeClients clients) : StripeTool(client
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         Task.FromResult(new Resolution { Scoped = false });
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var limit = (int)(args.Limit ?? Math.Min(10, Cap(call.Grant)));

@@ -44,7 +44,7 @@ public sealed class ListPricesTool(StripeClients clients) : StripeTool(clients),
     protected override Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         Task.FromResult(new Resolution { Scoped = false });
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var limit = args.Limit ?? Math.Min(call.Grant.MaxPageSize ?? DefaultPageCap, 20);

@@ -64,7 +64,7 @@ public sealed class ListRefundsTool(StripeClients clients) : StripeTool(clients)
         return new Resolution { Scoped = true, Object = charge.Id, Describes = $"charge {charge.Id}", Customer = charge.CustomerId };
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var page = await stripe.V1.Refunds.ListAsync(new RefundListOptions

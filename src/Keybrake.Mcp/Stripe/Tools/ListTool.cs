@@ -106,7 +106,7 @@ public abstract class ListTool<T>(StripeClients clients) : StripeTool(clients)
         return Task.FromResult(new Resolution { Scoped = false, Object = customer });
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<IListArguments>(call);
         var limit = args.Limit ?? Math.Min(10, PageCap(call.Grant));

@@ -40,7 +40,7 @@ public sealed class MarkInvoiceUncollectibleTool(StripeClients clients) : Invoic
     protected override async Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct) =>
         (await ResolveInvoiceAsync(call, stripe, "open", "write-off", ct)).Resolution;
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var invoice = await stripe.V1.Invoices.MarkUncollectibleAsync(Args<Arguments>(call).Invoice, new InvoiceMarkUncollectibleOptions(), Idempotent(keys), ct);
         return new ExecutionResult.Succeeded(StripeJson.Invoice(invoice), null, invoice.Id, invoice.StripeResponse?.RequestId);

@@ -63,7 +63,7 @@ public sealed class PauseSubscriptionTool(StripeClients clients, TimeProvider ti
             : resolution;
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var subscription = await stripe.V1.Subscriptions.UpdateAsync(args.Subscription, new SubscriptionUpdateOptions

@@ -81,7 +81,7 @@ public sealed class PayInvoiceTool(StripeClients clients) : InvoiceTool(clients)
         };
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         // Paying takes no metadata; the audit row links the invoice to the call instead.

@@ -89,7 +89,7 @@ public sealed class PreviewPlanChangeTool(StripeClients clients) : SubscriptionT
             : resolution;
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         var subscription = await CurrentAsync(call, resolved, stripe, ct);

@@ -20,9 +20,9 @@ public abstract class ReadTool(StripeClients clients) : StripeTool(clients)
         return new Resolution { Object = id, Describes = describes, Scoped = true, Customer = customer, Prefetched = json };
     }
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
-        var json = resolved?.Prefetched as JsonObject ?? (await FetchAsync(call, stripe, ct)).Json;
+        var json = resolved.Prefetched as JsonObject ?? (await FetchAsync(call, stripe, ct)).Json;
         return new ExecutionResult.Succeeded(json, null, json["id"]?.GetValue<string>(), null);
     }
 }

@@ -80,7 +80,7 @@ public sealed class ResumeSubscriptionTool(StripeClients clients) : Subscription
     // Rows started before calls kept what they prepared cannot be sent again as the same request: evidence settles them.
     public override bool CanReplay(ToolInvocation call) => call.Prepared is not null;
 
-    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var args = Args<Arguments>(call);
         // The way chosen when the call was resolved, also on a re-send: the same request, whatever the first attempt did.

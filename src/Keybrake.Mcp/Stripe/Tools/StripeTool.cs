@@ -59,7 +59,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
     }
 
-    public async Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, CancellationToken ct)
+    public async Task<ExecutionResult> ExecuteAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, CancellationToken ct)
     {
         try
         {
@@ -157,7 +157,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, null, keys, Client(call), ct), ct) switch
+            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, Resolution.Resend, keys, Client(call), ct), ct) switch
             {
                 ExecutionResult.Succeeded ok => new Reconciliation.Happened(ok.Result, ok.Moved, ok.Object) { RecurringDelta = ok.RecurringDelta },
                 ExecutionResult.Failed failed => new Reconciliation.DidNotHappen($"Stripe refused the request sent again with its idempotency key: {failed.Denial.Message}"),
@@ -234,7 +234,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     protected abstract Task<Resolution> ResolveCoreAsync(ToolInvocation call, StripeClient stripe, CancellationToken ct);
 
     /// <summary>Sends the call. State-changing tools must pass <see cref="Idempotent"/> options.</summary>
-    protected abstract Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct);
+    protected abstract Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct);
 
     /// <summary>Request options with the call's idempotency key, so Stripe.net's retries and ours are one request.</summary>
     protected static RequestOptions Idempotent(ExecutionKeys keys) => new() { IdempotencyKey = keys.IdempotencyKey };

@@ -93,7 +93,7 @@ public abstract class SubscriptionChangeTool(StripeClients clients, TimeProvider
     // Rows started before calls kept what they prepared cannot be sent again as the same request: evidence settles them.
     public override bool CanReplay(ToolInvocation call) => call.Prepared is not null;
 
-    protected sealed override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution? resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
+    protected sealed override async Task<ExecutionResult> ExecuteCoreAsync(ToolInvocation call, Resolution resolved, ExecutionKeys keys, StripeClient stripe, CancellationToken ct)
     {
         var prepared = call.Prepared ?? throw new InvalidOperationException($"{Name} ({keys.CallId}) has no prepared request");
         var prorationDate = SubscriptionCharges.Number(prepared, "proration_date");

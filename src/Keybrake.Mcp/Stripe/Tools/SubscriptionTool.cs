@@ -83,8 +83,8 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
     /// The subscription as resolved, or read again when re-sending a request whose outcome was unknown (then
     /// <paramref name="resolved"/> is null and the earlier attempt may already have changed it).
     /// </summary>
-    protected static async Task<Subscription> CurrentAsync(ToolInvocation call, Resolution? resolved, StripeClient stripe, CancellationToken ct) =>
-        resolved?.Prefetched as Subscription
+    protected static async Task<Subscription> CurrentAsync(ToolInvocation call, Resolution resolved, StripeClient stripe, CancellationToken ct) =>
+        resolved.Prefetched as Subscription
         ?? await stripe.V1.Subscriptions.GetAsync(Args<ISubscriptionArguments>(call).Subscription, cancellationToken: ct);
 
     protected static Resolution Refuse(Resolution resolution, string code, string message) =>
