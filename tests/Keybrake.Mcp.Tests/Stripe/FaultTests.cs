@@ -189,4 +189,26 @@ public sealed class FaultTests
         Assert.Contains("keybrake-mcp reconcile --older-than 0s", output.ToString());
         Assert.Equal("unknown", (await RefundRowAsync(world)).Outcome);
     }
+
+    [Fact]
+    public async Task A_row_whose_arguments_the_tool_cannot_read_stays_unknown_and_the_rest_are_still_reconciled()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        (await Keybrake.Mcp.Ledger.LedgerDatabases.OpenMigratedAsync(Keybrake.Mcp.Ledger.LedgerLocation.Parse(world.DatabasePath), null, CancellationToken.None)).Dispose();
+        var ledger = Ledger(world);
+        // Not written by this pipeline, which parses validated arguments only: a number where an id belongs.
+        Assert.IsType<StartDecision.Started>(await ledger.StartCallAsync(new CallStart
+        {
+            CallId = "call_odd", Who = new CallIdentity("refund-bot", "support-refunds"), Tool = "issue_refund",
+            Arguments = """{"payment_intent":5,"amount":100}""", RetryHorizon = DateTimeOffset.MinValue, IdempotencyKey = "kb_odd",
+            Hold = Keybrake.Mcp.Money.MoneyAmount.Parse("1.00 USD"),
+        }, CancellationToken.None));
+
+        var code = await ReconcileAsync(world);
+
+        Assert.Equal(1, code); // one call stays unknown: reconcile finished, and says so
+        var row = (await ledger.ReadAuditAsync(new AuditQuery(), CancellationToken.None)).Single(r => r.CallId == "call_odd");
+        Assert.Equal("unknown", row.Outcome);
+        Assert.DoesNotContain(world.Stripe.Requests, r => r.Method == "POST");
+    }
 }

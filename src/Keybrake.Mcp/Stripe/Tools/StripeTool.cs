@@ -116,9 +116,20 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
         }
 
         var arguments = JsonNode.Parse(record.Arguments) as JsonObject ?? [];
+        IToolArguments parsed;
+        try
+        {
+            parsed = ParseArguments(arguments);
+        }
+        catch (InvalidOperationException)
+        {
+            // Only a row written by something else than this pipeline (which parses validated arguments) could fail here.
+            return new Reconciliation.StillUnknown($"the arguments kept for call {record.CallId} are not ones {Name} takes; check it in Stripe's dashboard");
+        }
+
         var call = new ToolInvocation(record.CallId, record.Agent, role, role.Tools.GetValueOrDefault(Name) ?? new ToolGrant(), arguments)
         {
-            Parsed = ParseArguments(arguments),
+            Parsed = parsed,
             Prepared = record.Context is { } context ? JsonNode.Parse(context) as JsonObject : null,
         };
         // A row whose arguments were cut to bound the audit log no longer holds the request as it was sent.
