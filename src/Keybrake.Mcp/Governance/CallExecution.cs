@@ -26,7 +26,8 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
             Tool = call.ToolName,
             Arguments = call.ArgumentsJson,
             Fingerprint = call.Request?.Fingerprint,
-            RetryHorizon = call.Request?.RetryHorizon(call.Now) ?? DateTimeOffset.MaxValue,
+            // From now, not from the call's arrival: resolving (or a human at an approval prompt) may have taken a while.
+            RetryHorizon = call.Request?.RetryHorizon(time.GetUtcNow()) ?? DateTimeOffset.MaxValue,
             IdempotencyKey = idempotencyKey,
             Hold = operation.Effect == ToolEffect.MovesMoney ? resolved.Moves : null,
             Budgets = call.Role!.Budgets,

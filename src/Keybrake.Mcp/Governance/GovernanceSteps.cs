@@ -19,14 +19,16 @@ public sealed class GovernanceSteps
     {
         var schemas = new InputSchemaCache();
         IGovernanceStep known = new KnownAgentStep(manifests), granted = new GrantedToolStep(tools), resolve = new ResolveStep(reconciler, loggers.CreateLogger<ResolveStep>());
-        IGovernanceStep shape = new ArgumentShapeStep(schemas), constraints = new ShadowMode(new ArgumentConstraintsStep(schemas), shadows);
+        var constraintsEnforced = new ArgumentConstraintsStep(schemas);
+        IGovernanceStep shape = new ArgumentShapeStep(schemas), constraints = new ShadowMode(constraintsEnforced, shadows);
         IGovernanceStep scope = new ScopeStep(), amount = new ShadowMode(new AmountStep(), shadows);
         Full =
         [
             known,                                              // 1  identify: the agent is in a manifest
-            new EarlyRateLimitStep(ledger, shadows),            // 4  rate limit, early (counted when the call is refused or starts)
+            new EarlyRateLimitStep(ledger),                     // 4  rate limit, early (counted when the call is refused or starts)
             new RevocationStep(ledger),                         // 1  identify: not revoked
             granted,                                            // 1  identify: the tool is the role's
+            new ShadowRateLimitStep(shadows),                   // 4  shadow rate limits the call went over, audited
             shape,                                              // 2  validate: the shape (shadow grants)
             constraints,                                        // 2  validate: the grant's schema
             new EarlyReplayStep(ledger),                        // 7  a retry of a request that ran is answered from the ledger
@@ -37,8 +39,9 @@ public sealed class GovernanceSteps
             new ShadowMode(new ApprovalStep(approvals), shadows), // 6  approval above the threshold
         ];
         // readsWithoutLedger: the operator chose availability for a role's reads when the ledger is down. The checks
-        // that need no ledger still apply; revocations, rate limits and the audit row cannot.
-        WithoutLedger = [known, granted, shape, constraints, resolve, scope];
+        // that need no ledger still apply; revocations, rate limits and the audit row cannot. Nothing is shadowed here:
+        // with no ledger to record what a shadow rule would refuse, the grant's constraints are enforced.
+        WithoutLedger = [known, granted, constraintsEnforced, resolve, scope];
     }
 
     /// <summary>Every call's checks; a call that passes them all starts (<see cref="CallExecution"/>).</summary>

@@ -47,7 +47,7 @@ public sealed class ToolCall
     /// <summary>Where a decision the role leaves to the client (an approval) is asked; null when the client cannot be asked.</summary>
     public IApprovalPrompt? Prompt { get; }
 
-    /// <summary>When the call arrived: the start of its retry horizon.</summary>
+    /// <summary>When the call arrived (the early replay lookup's horizon is counted from it).</summary>
     public DateTimeOffset Now { get; }
 
     /// <summary>For the audit row's duration.</summary>
@@ -70,6 +70,9 @@ public sealed class ToolCall
     /// rate is not counted; one refused for anything after is, so a flood of refused calls is limited like any other).
     /// </summary>
     public IReadOnlyList<RateLimit> CountsAgainst { get; internal set; } = [];
+
+    /// <summary>Shadow rate limits the call went over (<see cref="Steps.EarlyRateLimitStep"/>), audited by <see cref="Steps.ShadowRateLimitStep"/>.</summary>
+    public IReadOnlyList<RateLimitHit> ShadowRateHits { get; internal set; } = [];
 
     /// <summary>The logical request behind a call that changes something (null for reads): its fingerprint and idempotency key.</summary>
     public RequestIdentity? Request { get; internal set; }

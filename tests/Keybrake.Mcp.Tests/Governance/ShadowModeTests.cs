@@ -42,6 +42,24 @@ public sealed class ShadowModeTests
     }
 
     [Fact]
+    public async Task Calls_refused_for_who_is_calling_leave_no_shadow_rate_rows()
+    {
+        using var f = new PipelineFixture(Roles.Refunds(rateLimits: [new RateLimit(LimitScope.Agent, 1, RollingWindow.Minute, Shadow: true)]));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("not_allowed", (await f.CallAsync("refund-bot", Refund(100, $"r{i}"), tool: "capture_payment_intent")).Code());
+        }
+
+        await f.Ledger.RevokeAsync("agent:refund-bot", null, CancellationToken.None);
+        Assert.Equal("revoked", (await f.CallAsync("refund-bot", Refund(100, "r9"))).Code());
+
+        // Each refusal counted (the shadow limit of 1 was passed), none recorded as a shadow refusal.
+        var rows = await f.AuditAsync();
+        Assert.Equal(4, rows.Count(r => r.Outcome == "denied"));
+        Assert.DoesNotContain(rows, r => r.Code == "shadow_denied");
+    }
+
+    [Fact]
     public async Task A_shadow_tool_grant_publishes_the_unconstrained_schema_and_records_what_its_constraints_refuse()
     {
         var grant = new ToolGrant { MaxAmount = MoneyAmount.Parse("200.00 USD"), Shadow = true };

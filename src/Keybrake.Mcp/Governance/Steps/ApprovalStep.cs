@@ -8,7 +8,8 @@ public sealed class ApprovalStep(ApprovalGate approvals) : IShadowableStep
 {
     public async ValueTask<Denial?> CheckAsync(ToolCall call, CancellationToken ct)
     {
-        if (call.Request is not { } request || !ApprovalGate.Applies(call.Operation!, call.Grant!, call.Resolved!))
+        // A shadow grant never opens an approval, whatever list this step is put in (ShadowMode asks WouldRefuse instead).
+        if (call.Grant!.Shadow || call.Request is not { } request || !ApprovalGate.Applies(call.Operation!, call.Grant, call.Resolved!))
         {
             return null;
         }
