@@ -1,11 +1,12 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace Keybrake.Mcp;
 
 /// <summary>
 /// The server's tunables, read once at start from the environment (<c>KEYBRAKE_*</c>), each default written beside it. A
-/// value that cannot be used is an error naming the variable, never silently replaced by the default. Where a value comes
-/// from a flag too (<c>--db</c>, <c>--manifests</c>, <c>--log-level</c>), the CLI owns it.
+/// value that cannot be used is an error naming the variable, never silently replaced by the default. Where a flag sets
+/// the same thing (<c>--db</c>, <c>--manifests</c>, <c>--log-level</c>), the flag wins.
 /// </summary>
 public sealed record ServerSettings
 {
@@ -33,6 +34,15 @@ public sealed record ServerSettings
     /// <summary><c>KEYBRAKE_DB_SYNCHRONOUS</c>: <c>full</c> fsyncs every SQLite commit (survives a power cut); <c>normal</c>, the default, survives a crash or kill -9.</summary>
     public bool FullSync { get; init; }
 
+    /// <summary><c>KEYBRAKE_DB</c>: the ledger, a SQLite file or a <c>postgres://</c> URL; <c>--db</c> wins. Default: <c>$XDG_DATA_HOME/keybrake/keybrake.db</c>.</summary>
+    public string? Database { get; init; }
+
+    /// <summary><c>KEYBRAKE_MANIFESTS</c>: the manifest folder; <c>--manifests</c> wins. Default: <c>./tool-manifests</c>, else <c>$XDG_CONFIG_HOME/keybrake/tool-manifests</c>.</summary>
+    public string? Manifests { get; init; }
+
+    /// <summary><c>KEYBRAKE_LOG_LEVEL</c>: what servers write to stderr; <c>--log-level</c> wins. Default: warning (nothing per call).</summary>
+    public LogLevel? LogLevel { get; init; }
+
     /// <summary>The defaults, changed by whatever the environment sets; throws <see cref="SettingsException"/> naming each unusable value.</summary>
     public static ServerSettings FromEnvironment(Func<string, string?> env)
     {
@@ -57,6 +67,12 @@ public sealed record ServerSettings
                 "normal" => false,
                 _ => (bool?)null,
             }, "full or normal"),
+            Database = Checked(env, "KEYBRAKE_DB", problems, value => LedgerError(value) is { } bad ? $"KEYBRAKE_DB: {bad}" : null),
+            Manifests = Checked(env, "KEYBRAKE_MANIFESTS", problems, _ => null),
+            LogLevel = Checked(env, "KEYBRAKE_LOG_LEVEL", problems,
+                value => Cli.LogLevels.Parse(value) is null ? $"KEYBRAKE_LOG_LEVEL: '{value}' is not one of {Cli.LogLevels.Names}" : null) is { } level
+                ? Cli.LogLevels.Parse(level)
+                : null,
         };
         return problems.Count == 0 ? settings : throw new SettingsException(problems);
     }
@@ -78,6 +94,37 @@ public sealed record ServerSettings
 
         problems.Add($"{name}: '{text}' is not {expected}");
         return fallback;
+    }
+
+    /// <summary>What is wrong with a ledger location (another scheme, a URL without a database), or null when it names a ledger.</summary>
+    public static string? LedgerError(string value)
+    {
+        try
+        {
+            Ledger.LedgerLocation.Parse(value);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>A variable's text when it is set and <paramref name="problem"/> finds nothing wrong with it; else null (and the problem noted).</summary>
+    private static string? Checked(Func<string, string?> env, string name, List<string> problems, Func<string, string?> problem)
+    {
+        if (env(name) is not { Length: > 0 } value)
+        {
+            return null;
+        }
+
+        if (problem(value) is { } wrong)
+        {
+            problems.Add(wrong);
+            return null;
+        }
+
+        return value;
     }
 
     private static int? Whole(string text, int min, int max = int.MaxValue) =>

@@ -30,7 +30,7 @@ public static class DbCommand
         {
             foreach (var option in new[] { from, to })
             {
-                if (result.GetValue(option) is { } value && KeybrakeCli.LedgerError(value) is { } problem)
+                if (result.GetValue(option) is { } value && ServerSettings.LedgerError(value) is { } problem)
                 {
                     result.AddError($"{option.Name}: {problem}");
                 }

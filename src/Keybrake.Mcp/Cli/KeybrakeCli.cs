@@ -8,22 +8,11 @@ public static class KeybrakeCli
     /// <param name="terminal">Stdin when it is a terminal, for commands that ask (init); null answers with defaults.</param>
     public static async Task<int> RunAsync(string[] args, Func<string, string?> env, TextWriter output, TextWriter error, CancellationToken ct = default, TextReader? terminal = null)
     {
-        if (env("KEYBRAKE_LOG_LEVEL") is { Length: > 0 } level && LogLevels.Parse(level) is null)
-        {
-            error.WriteLine($"KEYBRAKE_LOG_LEVEL: '{level}' is not one of {LogLevels.Names}");
-            return ExitCodes.BadUsage;
-        }
-
-        if (env("KEYBRAKE_DB") is { Length: > 0 } fromEnv && LedgerError(fromEnv) is { } badDb)
-        {
-            error.WriteLine($"KEYBRAKE_DB: {badDb}");
-            return ExitCodes.BadUsage;
-        }
-
+        ServerSettings settings;
         try
         {
             // Read here once so that a bad value stops every command at once, named, rather than some call later.
-            _ = ServerSettings.FromEnvironment(env);
+            settings = ServerSettings.FromEnvironment(env);
         }
         catch (SettingsException ex)
         {
@@ -48,7 +37,7 @@ public static class KeybrakeCli
         };
         db.Validators.Add(result =>
         {
-            if (result.GetValue(db) is { } value && LedgerError(value) is { } bad)
+            if (result.GetValue(db) is { } value && ServerSettings.LedgerError(value) is { } bad)
             {
                 result.AddError(bad);
             }
@@ -73,10 +62,10 @@ public static class KeybrakeCli
 
         CliContext Context(ParseResult parse)
         {
-            var (manifestsDirectory, tried) = (parse.GetValue(manifests) ?? env("KEYBRAKE_MANIFESTS")) is { Length: > 0 } folder
+            var (manifestsDirectory, tried) = (parse.GetValue(manifests) ?? settings.Manifests) is { Length: > 0 } folder
                 ? (folder, (IReadOnlyList<string>)[])
                 : DefaultManifests(env);
-            var realLedger = env("KEYBRAKE_DB") is { Length: > 0 } fromEnv ? fromEnv : CliContext.DefaultDatabasePath(env);
+            var realLedger = settings.Database ?? CliContext.DefaultDatabasePath(env);
             var inSandbox = parse.GetValue(sandbox);
             var sandboxLedger = CliContext.SandboxDatabasePath(realLedger);
             var given = parse.GetValue(db);
@@ -85,7 +74,7 @@ public static class KeybrakeCli
                 Sandbox = inSandbox,
                 OtherDatabasePath = given is null ? (inSandbox ? realLedger : sandboxLedger) : null,
                 ManifestsTried = tried,
-                LogLevel = LogLevels.Parse(parse.GetValue(logLevel) ?? env("KEYBRAKE_LOG_LEVEL")) ?? Microsoft.Extensions.Logging.LogLevel.Warning,
+                LogLevel = LogLevels.Parse(parse.GetValue(logLevel)) ?? settings.LogLevel ?? Microsoft.Extensions.Logging.LogLevel.Warning,
             };
         }
 
@@ -133,20 +122,6 @@ public static class KeybrakeCli
             // Said in one line, with no stack trace: the ledger is the operator's to fix (a file, a database, a network).
             error.WriteLine($"keybrake-mcp: {ex.Message}");
             return ExitCodes.CheckFailed;
-        }
-    }
-
-    /// <summary>What is wrong with a --db value (another scheme, a URL without a database), or null when it names a ledger.</summary>
-    internal static string? LedgerError(string value)
-    {
-        try
-        {
-            Ledger.LedgerLocation.Parse(value);
-            return null;
-        }
-        catch (ArgumentException ex)
-        {
-            return ex.Message;
         }
     }
 

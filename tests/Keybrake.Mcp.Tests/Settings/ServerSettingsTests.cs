@@ -59,6 +59,32 @@ public sealed class ServerSettingsTests
         Assert.Equal("", output);
     }
 
+    [Theory]
+    [InlineData("KEYBRAKE_LOG_LEVEL", "loud")]
+    [InlineData("KEYBRAKE_DB", "mysql://keybrake@db/keybrake")]
+    public async Task The_CLIs_own_variables_are_checked_in_the_same_place(string name, string value)
+    {
+        var env = new Dictionary<string, string?> { [name] = value };
+
+        var (code, _, error) = await InProcessCli.RunAsync(env, "agents");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"{name}: ", error);
+        Assert.Contains(name == "KEYBRAKE_DB" ? "mysql" : "'loud' is not one of trace", error);
+    }
+
+    [Fact]
+    public void The_CLIs_own_variables_are_read_when_set()
+    {
+        var env = new Dictionary<string, string?> { ["KEYBRAKE_DB"] = "/tmp/x.db", ["KEYBRAKE_MANIFESTS"] = "/etc/keybrake", ["KEYBRAKE_LOG_LEVEL"] = "info" };
+
+        var settings = ServerSettings.FromEnvironment(n => env.GetValueOrDefault(n));
+
+        Assert.Equal(("/tmp/x.db", "/etc/keybrake", Microsoft.Extensions.Logging.LogLevel.Information), (settings.Database, settings.Manifests, settings.LogLevel));
+        Assert.Equal((null, null, null), (ServerSettings.FromEnvironment(_ => null).Database, ServerSettings.FromEnvironment(_ => null).Manifests,
+            (Microsoft.Extensions.Logging.LogLevel?)ServerSettings.FromEnvironment(_ => null).LogLevel));
+    }
+
     [Fact]
     public void Every_bad_value_is_named_at_once()
     {
