@@ -32,14 +32,35 @@ public static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"With --http: where to listen (default {HttpServerSettings.DefaultUrls}; loopback unless told otherwise)." };
         var origins = new Option<string[]>("--allowed-origins") { Description = "With --http: browser origins allowed besides loopback ones.", AllowMultipleArgumentsPerToken = true };
         var hosts = new Option<string[]>("--allowed-hosts") { Description = "With --http on a non-loopback address: Host header values to accept.", AllowMultipleArgumentsPerToken = true };
+        var issuer = new Option<string?>("--auth-issuer")
+        {
+            Description = "With --http: also accept JWT access tokens of this OAuth issuer (its discovery document names its keys), beside kbk_ tokens.",
+        };
+        var agentClaim = new Option<string?>("--auth-agent-claim") { Description = $"With --auth-issuer: the token claim that names the agent (default {OAuthSettings.DefaultAgentClaim})." };
+        var publicUrl = new Option<string?>("--public-url") { Description = "With --auth-issuer: this server's canonical /mcp URL, the audience tokens must carry (default: --urls + /mcp)." };
         var command = new Command("serve",
             "Serve the governed tools over MCP (stdio for one agent, or HTTP for many). With --sandbox: an embedded, simulated Stripe account " +
-            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts };
+            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts, issuer, agentClaim, publicUrl };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(agent) is null) == !result.GetValue(http))
             {
                 result.AddError("serve: give either --agent NAME (stdio) or --http");
+            }
+
+            if (result.GetValue(issuer) is { } given && OAuthError(given, "--auth-issuer") is { } badIssuer)
+            {
+                result.AddError(badIssuer);
+            }
+
+            if (result.GetValue(publicUrl) is { } url && OAuthError(url, "--public-url") is { } badUrl)
+            {
+                result.AddError(badUrl);
+            }
+
+            if (result.GetValue(issuer) is null && (result.GetValue(agentClaim) is not null || result.GetValue(publicUrl) is not null))
+            {
+                result.AddError("serve: --auth-agent-claim and --public-url go with --auth-issuer");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -79,7 +100,13 @@ public static class ServeCommand
             return parse.GetValue(agent) is { } name
                 ? await ServeStdioAsync(cli, manifests, options, name, ct)
                 : await ServeHttpAsync(cli, manifests, options, new HttpServerSettings(
-                    parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls, parse.GetValue(origins) ?? [], parse.GetValue(hosts) ?? []), ct);
+                    parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls, parse.GetValue(origins) ?? [], parse.GetValue(hosts) ?? [])
+                {
+                    OAuth = parse.GetValue(issuer) is { } by
+                        ? new OAuthSettings(new Uri(by), parse.GetValue(agentClaim) ?? OAuthSettings.DefaultAgentClaim,
+                            new Uri(parse.GetValue(publicUrl) ?? $"{(parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls).Split(';')[0].TrimEnd('/')}/mcp"))
+                        : null,
+                }, ct);
         });
         return command;
     }
@@ -228,6 +255,14 @@ public static class ServeCommand
         await probe;
         return ExitCodes.Success;
     }
+
+    /// <summary>What is wrong with an issuer or public URL: only absolute http(s) URLs, and plain http only on this machine.</summary>
+    private static string? OAuthError(string value, string option) =>
+        !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+            ? $"{option}: '{value}' is not an absolute http(s) URL"
+            : uri.Scheme == "http" && !uri.IsLoopback
+                ? $"{option}: {value} must use https (plain http only on this machine)"
+                : null;
 
     private static void ConfigureLogging(ILoggingBuilder logging, CliContext cli)
     {

@@ -25,6 +25,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
             Who = call.Who,
             Tool = call.ToolName,
             Arguments = call.ArgumentsJson,
+            Auth = call.Auth,
             Fingerprint = call.Request?.Fingerprint,
             // From now, not from the call's arrival: resolving (or a human at an approval prompt) may have taken a while.
             RetryHorizon = call.Request?.RetryHorizon(time.GetUtcNow()) ?? DateTimeOffset.MaxValue,

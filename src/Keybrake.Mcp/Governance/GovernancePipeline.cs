@@ -28,9 +28,11 @@ public sealed class GovernancePipeline(GovernanceSteps steps, CallExecution exec
             refusals, time, loggers.CreateLogger<GovernancePipeline>());
     }
 
-    public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct, IApprovalPrompt? prompt = null)
+    /// <param name="auth">How the caller proved who it is, for the audit (never the credential); null over stdio.</param>
+    public async Task<ToolResponse> RunAsync(string agent, string toolName, JsonObject arguments, CancellationToken ct, IApprovalPrompt? prompt = null,
+        string? auth = null)
     {
-        var call = new ToolCall(agent, toolName, arguments, prompt, time);
+        var call = new ToolCall(agent, toolName, arguments, prompt, time) { Auth = auth };
         try
         {
             foreach (var step in steps.Full)
@@ -51,7 +53,7 @@ public sealed class GovernancePipeline(GovernanceSteps steps, CallExecution exec
         catch (LedgerUnavailableException ex)
         {
             logger.LogError(ex, "Ledger unavailable; refusing {Tool} for {Agent} before it reaches Stripe", call.ToolName, agent);
-            return await WithoutLedgerAsync(new ToolCall(agent, toolName, arguments, prompt, time), ct);
+            return await WithoutLedgerAsync(new ToolCall(agent, toolName, arguments, prompt, time) { Auth = auth }, ct);
         }
     }
 

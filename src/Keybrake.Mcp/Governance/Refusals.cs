@@ -15,6 +15,7 @@ public sealed class Refusals(ILedger ledger, SpentBudgetHints hints, ILogger<Ref
             await ledger.RecordVerdictAsync(new Verdict(call.CallId, call.Who, call.ToolName, call.ArgumentsJson, denial.Code, denial.Message, null)
             {
                 CountsAgainst = counted ? call.CountsAgainst : [],
+                Auth = call.Auth,
             }, ct);
         }
         catch (LedgerUnavailableException ex)

@@ -19,7 +19,7 @@ public sealed class ShadowRecorder(ILedger ledger, ILogger<ShadowRecorder> logge
         try
         {
             await ledger.RecordVerdictAsync(new Verdict($"{call.CallId}.shadow{Interlocked.Increment(ref _sequence)}", call.Who, call.ToolName, call.ArgumentsJson,
-                Code, $"shadow: would have been refused ({wouldHave.Code}): {wouldHave.Message}", null) { Outcome = AuditOutcomes.Allowed }, ct);
+                Code, $"shadow: would have been refused ({wouldHave.Code}): {wouldHave.Message}", null) { Outcome = AuditOutcomes.Allowed, Auth = call.Auth }, ct);
         }
         catch (LedgerUnavailableException ex)
         {

@@ -44,6 +44,9 @@ public sealed class ToolCall
     /// <summary>The arguments as canonical JSON: what the audit row and the request's fingerprint are made of.</summary>
     public string ArgumentsJson { get; }
 
+    /// <summary>How the caller proved who it is (<see cref="Ledger.AuditRecord.Auth"/>); null over stdio.</summary>
+    public string? Auth { get; init; }
+
     /// <summary>Where a decision the role leaves to the client (an approval) is asked; null when the client cannot be asked.</summary>
     public IApprovalPrompt? Prompt { get; }
 

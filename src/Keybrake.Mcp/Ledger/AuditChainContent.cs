@@ -44,6 +44,11 @@ public static class AuditChainContent
                 w.WriteString("arguments_sha256", sha256);
             }
 
+            if (r.Auth is { } auth)
+            {
+                w.WriteString("auth", auth);
+            }
+
             w.WriteString("call_id", r.CallId);
             w.WriteString("code", r.Code);
             w.WriteString("currency", r.Currency?.ToLowerInvariant());

@@ -31,6 +31,12 @@ public sealed record AuditRecord
     /// <summary>SHA-256 of the whole arguments when <see cref="Arguments"/> had to be cut; null when they are whole.</summary>
     public string? ArgumentsSha256 { get; init; }
 
+    /// <summary>
+    /// How the caller proved who it is: <c>token:ID</c> (a <c>kbk_</c> token's id) or <c>oauth:ISSUER SUBJECT</c> (a JWT);
+    /// null over stdio, where the process serves one agent. Never the credential itself.
+    /// </summary>
+    public string? Auth { get; init; }
+
     /// <summary>How the call changed the subscription's recurring amount per period (subscription tools); null otherwise.</summary>
     public Money.RecurringDelta? RecurringDelta { get; init; }
 

@@ -8,7 +8,7 @@ namespace Keybrake.Mcp.Ledger;
 public static class AuditRecordJson
 {
     /// <summary>The contract fields of one record, without its chain hash.</summary>
-    /// <remarks><c>arguments_sha256</c> and <c>recurring_delta</c> appear only when set: rows sealed before they existed keep their content.</remarks>
+    /// <remarks><c>arguments_sha256</c>, <c>auth</c> and <c>recurring_delta</c> appear only when set: rows sealed before they existed keep their content.</remarks>
     public static JsonObject Fields(AuditRecord r)
     {
         var fields = new JsonObject
@@ -33,6 +33,11 @@ public static class AuditRecordJson
         if (r.ArgumentsSha256 is { } sha256)
         {
             fields["arguments_sha256"] = sha256;
+        }
+
+        if (r.Auth is { } auth)
+        {
+            fields["auth"] = auth;
         }
 
         if (r.RecurringDelta is { } delta)

@@ -13,12 +13,12 @@ internal sealed class AuditRow
     /// <see cref="Columns"/> as the table was when the audit chain began (SQLite migration 2), for sealing the rows written
     /// before it: the columns added since then are NULL in such rows anyway.
     /// </summary>
-    public const string ColumnsAtChainStart = Fields + "NULL AS arguments_sha256, NULL AS recurring_delta, arguments, result, NULL AS context, NULL AS instance_id";
+    public const string ColumnsAtChainStart = Fields + "NULL AS arguments_sha256, NULL AS recurring_delta, NULL AS auth, arguments, result, NULL AS context, NULL AS instance_id";
 
     private const string Fields =
         "id, call_id, at_ms, agent, role, tool, outcome, code, message, amount, currency, object, stripe_request_id, idempotency_key, duration_ms, ";
 
-    private const string Later = "arguments_sha256, recurring_delta, ";
+    private const string Later = "arguments_sha256, recurring_delta, auth, ";
 
     /// <summary>The hash of the row's latest chain event, which sealing the row writes onto it.</summary>
     public const string HashColumn = "hash";
@@ -43,6 +43,7 @@ internal sealed class AuditRow
     public long? DurationMs { get; init; }
     public string? ArgumentsSha256 { get; init; }
     public string? RecurringDelta { get; init; }
+    public string? Auth { get; init; }
     public string Arguments { get; init; } = "{}";
     public string? Result { get; init; }
     public string? Context { get; init; }
@@ -58,6 +59,6 @@ internal sealed class AuditRow
         Tool = Tool, Outcome = Outcome, Code = Code, Message = Message, Amount = Amount, Currency = Currency,
         Object = Object, StripeRequestId = StripeRequestId, IdempotencyKey = IdempotencyKey, DurationMs = DurationMs,
         ArgumentsSha256 = ArgumentsSha256, RecurringDelta = RecurringDelta is null ? null : Money.RecurringDelta.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecurringDelta)),
-        Arguments = Arguments, Result = Result, Context = Context, Hash = Hash, Instance = InstanceId,
+        Auth = Auth, Arguments = Arguments, Result = Result, Context = Context, Hash = Hash, Instance = InstanceId,
     };
 }

@@ -14,6 +14,9 @@ public sealed record CallStart
     public required string Tool { get; init; }
     public required string Arguments { get; init; }
 
+    /// <summary>How the caller proved who it is (<see cref="AuditRecord.Auth"/>).</summary>
+    public string? Auth { get; init; }
+
     /// <summary>Identifies the logical request (agent, tool, arguments, request_id) for retries; null for reads.</summary>
     public string? Fingerprint { get; init; }
 

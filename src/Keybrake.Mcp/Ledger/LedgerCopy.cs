@@ -61,11 +61,11 @@ public static class LedgerCopy
             await CopyTableAsync(from, "audit", counts, s => s.Connection.QueryUnbufferedAsync<AuditRow>(
                 $"SELECT {AuditRow.AllColumns} FROM audit ORDER BY id", transaction: s.Transaction), r => target.Connection.ExecuteAsync(
                 $"INSERT INTO audit ({AuditRow.AllColumns}) VALUES (@Id, @CallId, @AtMs, @Agent, @Role, @Tool, @Outcome, @Code, @Message, @Amount, @Currency, " +
-                "@Object, @StripeRequestId, @IdempotencyKey, @DurationMs, @ArgumentsSha256, @RecurringDelta, @Arguments, @Result, @Context, @InstanceId, @Hash, @Fingerprint)",
+                "@Object, @StripeRequestId, @IdempotencyKey, @DurationMs, @ArgumentsSha256, @RecurringDelta, @Auth, @Arguments, @Result, @Context, @InstanceId, @Hash, @Fingerprint)",
                 new
                 {
                     r.Id, r.CallId, r.AtMs, r.Agent, r.Role, r.Tool, r.Outcome, r.Code, r.Message, r.Amount, r.Currency, r.Object, r.StripeRequestId,
-                    r.IdempotencyKey, r.DurationMs, r.ArgumentsSha256, r.RecurringDelta, r.Arguments, r.Result, r.Context, r.InstanceId, r.Hash, r.Fingerprint,
+                    r.IdempotencyKey, r.DurationMs, r.ArgumentsSha256, r.RecurringDelta, r.Auth, r.Arguments, r.Result, r.Context, r.InstanceId, r.Hash, r.Fingerprint,
                 }, target.Transaction), ct);
             await CopyTableAsync(from, "audit_chain", counts, AuditChainStore.ReadAsync, e => target.Connection.ExecuteAsync(
                 "INSERT INTO audit_chain (seq, call_id, at_ms, content, prev_hash, hash) VALUES (@Seq, @CallId, @AtMs, @Content, @PrevHash, @Hash)",

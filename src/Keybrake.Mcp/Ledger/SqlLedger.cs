@@ -54,7 +54,7 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         {
             Id = 0, CallId = start.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = start.Who.Agent, Role = start.Who.Role, Tool = start.Tool,
             Outcome = AuditOutcomes.Unknown, Currency = start.Hold?.Currency.Code, Object = start.Object, IdempotencyKey = start.IdempotencyKey,
-            Arguments = arguments, ArgumentsSha256 = argumentsSha256,
+            Arguments = arguments, ArgumentsSha256 = argumentsSha256, Auth = start.Auth,
         });
         return database.WriteAsync(s => StartCallAsync(s, start with { Arguments = arguments }, argumentsSha256, content, now, ct), ct);
     }
@@ -136,14 +136,14 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         }
 
         await AuditChainStore.AppendNewAsync(s, content, start.CallId, now, (id, hash) => s.Connection.ExecuteAsync(
-            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, arguments_sha256, " +
+            "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, amount, currency, object, idempotency_key, arguments, arguments_sha256, auth, " +
             "fingerprint, hash, context, instance_id) " +
-            "VALUES (@id, @callId, @now, @agent, @role, @tool, 'unknown', NULL, @currency, @touched, @idempotencyKey, @arguments, @argumentsSha256, " +
+            "VALUES (@id, @callId, @now, @agent, @role, @tool, 'unknown', NULL, @currency, @touched, @idempotencyKey, @arguments, @argumentsSha256, @auth, " +
             "@fingerprint, @hash, @context, @instanceId)",
             new
             {
                 id, callId = start.CallId, now, agent = start.Who.Agent, role = start.Who.Role, tool = start.Tool, currency = start.Hold?.Currency.Code,
-                touched = start.Object, idempotencyKey = start.IdempotencyKey, arguments = start.Arguments, argumentsSha256, fingerprint = start.Fingerprint,
+                touched = start.Object, idempotencyKey = start.IdempotencyKey, arguments = start.Arguments, argumentsSha256, auth = start.Auth, fingerprint = start.Fingerprint,
                 hash, context = start.Context, instanceId = instance?.Id,
             }, s.Transaction));
         return new StartDecision.Started(start.IdempotencyKey, shadowOverruns);
@@ -241,7 +241,7 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         var content = AuditChainContent.Prepare(new AuditRecord
         {
             Id = 0, CallId = d.CallId, Time = DateTimeOffset.FromUnixTimeMilliseconds(now), Agent = d.Who.Agent, Role = d.Who.Role, Tool = d.Tool,
-            Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = arguments, ArgumentsSha256 = argumentsSha256, Result = d.Result,
+            Outcome = d.Outcome, Code = d.Code, Message = d.Message, DurationMs = 0, Arguments = arguments, ArgumentsSha256 = argumentsSha256, Auth = d.Auth, Result = d.Result,
         });
         // The count first, under the locks of its scopes; the row and its chain event last, under the chain's.
         return database.WriteAsync(async s =>
@@ -253,12 +253,12 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
             }
 
             await AuditChainStore.AppendNewAsync(s, content, d.CallId, now, (id, hash) => s.Connection.ExecuteAsync(
-                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, arguments_sha256, result, duration_ms, hash) " +
-                "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @argumentsSha256, @result, 0, @hash)",
+                "INSERT INTO audit (id, call_id, at_ms, agent, role, tool, outcome, code, message, arguments, arguments_sha256, auth, result, duration_ms, hash) " +
+                "VALUES (@id, @callId, @now, @agent, @role, @tool, @outcome, @code, @message, @arguments, @argumentsSha256, @auth, @result, 0, @hash)",
                 new
                 {
                     id, callId = d.CallId, now, agent = d.Who.Agent, role = d.Who.Role, tool = d.Tool, outcome = d.Outcome, code = d.Code, message = d.Message,
-                    arguments, argumentsSha256, result = d.Result, hash,
+                    arguments, argumentsSha256, auth = d.Auth, result = d.Result, hash,
                 }, s.Transaction));
             return true;
         }, ct);

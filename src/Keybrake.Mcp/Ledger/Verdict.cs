@@ -10,6 +10,9 @@ public sealed record Verdict(string CallId, CallIdentity Who, string Tool, strin
 {
     public string Outcome { get; init; } = AuditOutcomes.Denied;
 
+    /// <summary>How the caller proved who it is (<see cref="AuditRecord.Auth"/>).</summary>
+    public string? Auth { get; init; }
+
     /// <summary>Rate limits the refused call counts against (it passed their check before it was refused for something else).</summary>
     public IReadOnlyList<RateLimit> CountsAgainst { get; init; } = [];
 }

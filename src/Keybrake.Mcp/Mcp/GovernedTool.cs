@@ -55,7 +55,8 @@ public sealed class GovernedTool : McpServerTool
     public static async ValueTask<CallToolResult> InvokeGovernedAsync(RequestContext<CallToolRequestParams> request, string toolName, CancellationToken cancellationToken)
     {
         var services = request.Services ?? throw new InvalidOperationException("The MCP server was created without services.");
-        var agent = services.GetRequiredService<ICallerResolver>().AgentOf(request);
+        var caller = services.GetRequiredService<ICallerResolver>();
+        var agent = caller.AgentOf(request);
         var pipeline = services.GetRequiredService<GovernancePipeline>();
         var arguments = new JsonObject();
         foreach (var (name, value) in request.Params?.Arguments ?? new Dictionary<string, JsonElement>())
@@ -65,7 +66,7 @@ public sealed class GovernedTool : McpServerTool
 
         var response = agent is null
             ? ToolResponse.Error(new Denial(DenialCodes.UnknownAgent, "this request carries no agent identity"))
-            : await pipeline.RunAsync(agent, toolName, arguments, cancellationToken, new ElicitationPrompt(request.Server));
+            : await pipeline.RunAsync(agent, toolName, arguments, cancellationToken, new ElicitationPrompt(request.Server), caller.ProofOf(request));
         return new CallToolResult
         {
             IsError = response.IsError,

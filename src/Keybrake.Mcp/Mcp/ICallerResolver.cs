@@ -6,6 +6,9 @@ namespace Keybrake.Mcp.Mcp;
 public interface ICallerResolver
 {
     string? AgentOf(RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams> request);
+
+    /// <summary>How the caller proved who it is, for the audit (<see cref="Ledger.AuditRecord.Auth"/>); null when nothing was proved.</summary>
+    string? ProofOf(RequestContext<ModelContextProtocol.Protocol.CallToolRequestParams> request) => null;
 }
 
 /// <summary>Over stdio there is no authentication: the process serves the one agent named by <c>serve --agent</c>.</summary>

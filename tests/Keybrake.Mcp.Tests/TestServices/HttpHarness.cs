@@ -30,7 +30,8 @@ public sealed class HttpHarness : IAsyncDisposable
 
     public Uri Endpoint => new(BaseUrl, "/mcp");
 
-    public static async Task<HttpHarness> StartAsync(StripeWorld world, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="oauth">JWT access tokens accepted beside kbk_ ones; its resource's port is the one the server listens on.</param>
+    public static async Task<HttpHarness> StartAsync(StripeWorld world, IReadOnlyDictionary<string, string?>? environment = null, OAuthSettings? oauth = null)
     {
         var env = environment ?? world.Environment();
         var manifests = ManifestLoader.LoadDirectory(world.ManifestsDirectory).Set!;
@@ -41,7 +42,7 @@ public sealed class HttpHarness : IAsyncDisposable
             {
                 ManifestsDirectory = world.ManifestsDirectory,
             },
-            new HttpServerSettings("http://127.0.0.1:0", [], KeybrakeHttpServer.LoopbackHosts),
+            new HttpServerSettings(oauth is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:{oauth.Resource.Port}", [], KeybrakeHttpServer.LoopbackHosts) { OAuth = oauth },
             logging => logging.AddProvider(logs));
         await new SqliteDatabase(world.DatabasePath).MigrateAsync(CancellationToken.None);
         await app.StartAsync();

@@ -110,5 +110,9 @@ internal static class PostgresSchema
             expires_at_ms BIGINT NOT NULL
         );
         """,
+        // How the caller proved who it is (a token's id, or an OAuth issuer and subject), sealed by the chain when set.
+        """
+        ALTER TABLE audit ADD COLUMN auth TEXT;
+        """,
     ];
 }

@@ -190,5 +190,9 @@ internal static class SqliteSchema
             expires_at_ms INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // How the caller proved who it is (a token's id, or an OAuth issuer and subject), sealed by the chain when set.
+        """
+        ALTER TABLE audit ADD COLUMN auth TEXT;
+        """,
     ];
 }

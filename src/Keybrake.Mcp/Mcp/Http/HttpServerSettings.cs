@@ -5,6 +5,9 @@ public sealed record HttpServerSettings(string Urls, IReadOnlyList<string> Allow
 {
     public const string DefaultUrls = "http://127.0.0.1:8787";
 
+    /// <summary>JWT access tokens of an OAuth issuer accepted beside <c>kbk_</c> tokens (<c>--auth-issuer</c>); null: <c>kbk_</c> only.</summary>
+    public OAuthSettings? OAuth { get; init; }
+
     /// <summary>Largest request body accepted; tool arguments are small, so anything bigger is abuse.</summary>
     public const long MaxRequestBodyBytes = 1 << 20;
 

@@ -47,8 +47,7 @@ public static class KeybrakeHttpServer
             o.AllowedHosts = [.. settings.AllowedHosts];
             o.AllowEmptyHosts = false;
         });
-        builder.Services.AddAuthentication(AgentTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddKeybrakeAuthentication(settings.OAuth);
         builder.Services.AddAuthorization();
         builder.Services
             .AddMcpServer(o =>

@@ -1,0 +1,15 @@
+namespace Keybrake.Mcp.Mcp.Http;
+
+/// <summary>
+/// The OAuth resource-server side of <c>/mcp</c> (DESIGN.md 3.6): whose JWT access tokens are accepted, for which
+/// resource (the audience they must carry), and which claim names the agent.
+/// </summary>
+/// <param name="Resource">This server's canonical URL, <c>.../mcp</c>: the <c>resource</c> of its metadata and the tokens' audience.</param>
+public sealed record OAuthSettings(Uri Issuer, string AgentClaim, Uri Resource)
+{
+    /// <summary>The claim that names the agent unless <c>--auth-agent-claim</c> says otherwise.</summary>
+    public const string DefaultAgentClaim = "sub";
+
+    /// <summary>Clock skew allowed on a token's expiry and not-before: small, so that an expired token is refused within seconds.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+}
