@@ -249,7 +249,10 @@ public static class ServeCommand
 
         // One line on stderr, whatever the log level: where the server listens and which ledger it writes.
         cli.Error.WriteLine($"keybrake-mcp: serving {served.Count} role(s) ({string.Join(", ", served.Select(r => r.Role))}) over Streamable HTTP at " +
-                            $"{string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}; ledger {cli.LedgerName}");
+                            $"{string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}; ledger {cli.LedgerName}" +
+                            (settings.OAuth is { } oauth
+                                ? $"; kbk_ tokens and OAuth access tokens of {oauth.Issuer.ToString().TrimEnd('/')} for {oauth.Resource} (agent claim '{oauth.AgentClaim}')"
+                                : ""));
         var probe = StartupChecksAsync(app.Services, logger, served, Task.CompletedTask, ct);
         await app.WaitForShutdownAsync(ct);
         await probe;

@@ -124,6 +124,25 @@ public sealed class OAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_official_TypeScript_client_and_the_OpenAI_Agents_SDK_call_tools_with_the_issuers_token()
+    {
+        var intent = _world.Stripe.Account.AddPaymentIntent(_world.CustomerA, 5000, "usd");
+        var token = await _issuer.TokenAsync("refund-bot");
+        string Steps(long amount) => System.Text.Json.JsonSerializer.Serialize(new[]
+        {
+            new { tool = "issue_refund", arguments = new Dictionary<string, object> { ["payment_intent"] = intent, ["amount"] = amount } },
+        });
+
+        var typescript = await NodeClients.RunScriptAsync("client.mjs", [_resource.ToString(), token, Steps(1100)], new Dictionary<string, string?>());
+        var agents = await NodeClients.RunScriptAsync("agents.mjs", ["http", Steps(900), _resource.ToString(), token], new Dictionary<string, string?>());
+
+        Assert.False(typescript.TryGetProperty("error", out var tsError), tsError.ToString());
+        Assert.False(agents.TryGetProperty("error", out var agentsError), agentsError.ToString());
+        Assert.Contains("\"amount\":1100", typescript.GetProperty("calls")[0].GetRawText());
+        Assert.Equal([1100L, 900L], _world.Stripe.Account.GetRefunds().Select(r => (long)r["amount"]!).Order().Reverse());
+    }
+
+    [Fact]
     public async Task An_unsigned_token_is_refused()
     {
         var real = await _issuer.TokenAsync("refund-bot");

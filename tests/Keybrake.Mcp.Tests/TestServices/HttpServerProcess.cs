@@ -28,7 +28,8 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
     /// <summary>Starts <c>serve --http --urls http://127.0.0.1:0</c> (plus <paramref name="extra"/>) and waits until it listens.</summary>
     public static async Task<HttpServerProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] extra)
     {
-        var start = BuiltTool.StartInfo(["serve", "--http", "--urls", "http://127.0.0.1:0", .. extra]);
+        string[] urls = extra.Contains("--urls") ? [] : ["--urls", "http://127.0.0.1:0"];
+        var start = BuiltTool.StartInfo(["serve", "--http", .. urls, .. extra]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         foreach (var (key, value) in environment)
