@@ -24,7 +24,8 @@ public static class CliExamples
             "keybrake-mcp serve --http --urls http://127.0.0.1:8787",
             "keybrake-mcp serve --sandbox --http                  # every role, simulated; tokens from 'token issue AGENT --sandbox'",
             "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr",
-            "keybrake-mcp serve --http --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake   # one of several instances"],
+            "keybrake-mcp serve --http --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake   # one of several instances",
+            "keybrake-mcp serve --http --auth-issuer https://login.example.com/realms/agents --public-url https://mcp.example.com/mcp   # also OAuth access tokens"],
         ["init"] = [
             "keybrake-mcp init support-refunds",
             "keybrake-mcp init subscriptions --agent plan-bot --role plans-eu --mode live",

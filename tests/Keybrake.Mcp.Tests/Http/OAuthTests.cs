@@ -241,4 +241,16 @@ public sealed class OAuthTests : IAsyncLifetime
         await AssertRefusedAsync(jwt, HttpStatusCode.Forbidden);
         await AssertRefusedAsync(kbk, HttpStatusCode.Forbidden);
     }
+
+    [Theory]
+    [InlineData("--auth-issuer", "http://idp.example.com/", "--auth-issuer: http://idp.example.com/ must use https")]
+    [InlineData("--auth-issuer", "idp.example.com", "--auth-issuer: 'idp.example.com' is not an absolute http(s) URL")]
+    [InlineData("--public-url", "https://mcp.example.com/mcp", "--auth-agent-claim and --public-url go with --auth-issuer")]
+    public async Task Serve_refuses_an_issuer_it_cannot_trust_before_it_starts(string option, string value, string message)
+    {
+        var (code, _, error) = await InProcessCli.RunAsync(_world.Environment(), "serve", "--http", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
 }
