@@ -143,6 +143,24 @@ public sealed class OAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_kbk_token_is_still_the_ledgers_whatever_the_case_of_its_scheme()
+    {
+        var token = await _server.IssueTokenAsync("refund-bot-2");
+        var request = new HttpRequestMessage(HttpMethod.Post, _resource)
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.TryAddWithoutValidation("Authorization", $"bearer {token}");
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unsigned_token_is_refused()
     {
         var real = await _issuer.TokenAsync("refund-bot");

@@ -38,7 +38,8 @@ public static class OAuthAuthentication
                 o.DefaultChallengeScheme = McpAuthenticationDefaults.AuthenticationScheme;
             })
             .AddPolicyScheme(SchemeName, "kbk_ token or JWT", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer kbk_", StringComparison.Ordinal)
+                // The auth scheme's name is case-insensitive (RFC 9110), as the kbk_ handler reads it.
+                context.Request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer kbk_", StringComparison.OrdinalIgnoreCase)
                     ? AgentTokenAuthenticationHandler.SchemeName
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null)
