@@ -14,7 +14,7 @@ public sealed class OAuthProcessTests
     public async Task Serve_http_with_an_issuer_serves_its_jwt_holders()
     {
         await using var world = await StripeWorld.StartAsync();
-        var port = OAuthIssuer.FreePort();
+        var port = LoopbackPort.Free();
         var resource = new Uri($"http://127.0.0.1:{port}/mcp");
         await using var issuer = await OAuthIssuer.StartAsync(resource, ["refund-bot"]);
         var token = await issuer.TokenAsync("refund-bot");

@@ -28,7 +28,7 @@ public sealed class OAuthTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _world = await StripeWorld.StartAsync();
-        _resource = new Uri($"http://127.0.0.1:{OAuthIssuer.FreePort()}/mcp");
+        _resource = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/mcp");
         _issuer = await OAuthIssuer.StartAsync(_resource, ["refund-bot", "refund-bot-2", "stranger"]);
         _server = await HttpHarness.StartAsync(_world, oauth: new OAuthSettings(_issuer.Url, OAuthSettings.DefaultAgentClaim, _resource));
     }
@@ -222,7 +222,7 @@ public sealed class OAuthTests : IAsyncLifetime
     public async Task An_expired_token_is_refused()
     {
         await using var world = await StripeWorld.StartAsync();
-        var resource = new Uri($"http://127.0.0.1:{OAuthIssuer.FreePort()}/mcp");
+        var resource = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/mcp");
         await using var issuer = await OAuthIssuer.StartAsync(resource, ["refund-bot"], tokenSeconds: 1);
         await using var server = await HttpHarness.StartAsync(world, oauth: new OAuthSettings(issuer.Url, OAuthSettings.DefaultAgentClaim, resource)
         {

@@ -49,7 +49,7 @@ public sealed class Haproxy : IAsyncDisposable
         var binary = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("haproxy is not installed: the load-balanced test needs it (Debian: apt-get install haproxy; .ci/run installs it)");
         var dir = new TempDirectory();
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var config = dir.File("haproxy.cfg");
         await File.WriteAllTextAsync(config, Configuration(port, servers) + "\n");
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -85,12 +85,6 @@ public sealed class Haproxy : IAsyncDisposable
         return new Haproxy(process, dir, new Uri($"http://127.0.0.1:{port}/mcp"));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

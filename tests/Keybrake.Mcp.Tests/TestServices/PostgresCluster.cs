@@ -82,7 +82,7 @@ public sealed class PostgresCluster
         var user = asPostgres ? "postgres" : null;
         await RunAsync(Path.Combine(binaries, "initdb"),
             ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"], user);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         // Small and fast: fsync off (a crash of the test machine loses a throwaway cluster), enough connections for three
         // servers with their pools and the tests beside them.
         var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off " +
@@ -126,12 +126,6 @@ public sealed class PostgresCluster
             .FirstOrDefault(p => p.Length > 0 && File.Exists(Path.Combine(p, "initdb")) && File.Exists(Path.Combine(p, "pg_ctl")));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string file, IReadOnlyList<string> args, string? asUser)
     {
