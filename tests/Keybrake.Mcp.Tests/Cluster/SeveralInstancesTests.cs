@@ -203,4 +203,43 @@ public sealed class SeveralInstancesTests
         Assert.Equal(protocolVersion is null ? 3 : 1, instancesUsed);
         Assert.True((await instances.LedgerAsync(l => l.VerifyChainAsync(Ct))).Ok);
     }
+
+    [Fact]
+    public async Task A_revoke_closes_every_instances_door_to_an_oauth_caller()
+    {
+        await using var world = await WorldAsync();
+        var url = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync();
+        var environment = new Dictionary<string, string?>(world.Environment()) { ["KEYBRAKE_DB"] = url };
+        // Behind a load balancer every instance is the same resource: its public URL, the audience of the tokens.
+        var port = LoopbackPort.Free();
+        var resource = new Uri($"http://127.0.0.1:{port}/mcp");
+        await using var issuer = await OAuthIssuer.StartAsync(resource, ["refund-bot"]);
+        await using var first = await HttpServerProcess.StartAsync(environment, "--urls", $"http://127.0.0.1:{port}", "--auth-issuer", issuer.Url.ToString());
+        await using var second = await HttpServerProcess.StartAsync(environment, "--auth-issuer", issuer.Url.ToString(), "--public-url", resource.ToString());
+        var token = await issuer.TokenAsync("refund-bot");
+        foreach (var server in new[] { first, second })
+        {
+            await using var client = await HttpServerProcess.ConnectAsync(server.Endpoint, token);
+            Assert.Contains((await client.ListToolsAsync(cancellationToken: Ct)), t => t.Name == "issue_refund");
+        }
+
+        var revoked = await BuiltTool.RunAsync(environment, "revoke", "refund-bot");
+        Assert.Equal(0, revoked.ExitCode);
+
+        using var http = new HttpClient();
+        foreach (var server in new[] { first, second })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, server.Endpoint)
+            {
+                Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                    System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, Ct);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("\"revoked\"", await response.Content.ReadAsStringAsync(Ct));
+        }
+    }
 }
