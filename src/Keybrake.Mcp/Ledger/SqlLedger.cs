@@ -15,9 +15,6 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
 {
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>The database under this ledger.</summary>
-    public ILedgerDatabase Database => database;
-
     public Task<Revocation?> FindRevocationAsync(CallIdentity who, CancellationToken ct) =>
         database.ReadAsync(async s =>
         {

@@ -8,9 +8,6 @@ namespace Keybrake.Mcp.Governance.Steps;
 /// </summary>
 public sealed class ShadowMode(IShadowableStep step, ShadowRecorder shadows) : IGovernanceStep
 {
-    /// <summary>The step it wraps.</summary>
-    public IShadowableStep Step => step;
-
     public async ValueTask<Denial?> CheckAsync(ToolCall call, CancellationToken ct)
     {
         if (!call.Grant!.Shadow)

@@ -81,7 +81,7 @@ public abstract class SubscriptionTool(StripeClients clients) : StripeTool(clien
 
     /// <summary>
     /// The subscription as resolved, or read again when re-sending a request whose outcome was unknown (then
-    /// <paramref name="resolved"/> is null and the earlier attempt may already have changed it).
+    /// <paramref name="resolved"/> is <see cref="Resolution.Resend"/> and the earlier attempt may already have changed it).
     /// </summary>
     protected static async Task<Subscription> CurrentAsync(ToolInvocation call, Resolution resolved, StripeClient stripe, CancellationToken ct) =>
         resolved.Prefetched as Subscription
