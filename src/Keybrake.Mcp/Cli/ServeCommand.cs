@@ -62,6 +62,18 @@ public static class ServeCommand
             {
                 result.AddError("serve: --auth-agent-claim and --public-url go with --auth-issuer");
             }
+
+            if (result.GetValue(issuer) is not null)
+            {
+                if (!result.GetValue(http))
+                {
+                    result.AddError("serve: --auth-issuer goes with --http (over stdio the process serves one agent and takes no tokens)");
+                }
+                else if (result.GetValue(publicUrl) is null && OAuthError(DefaultResource(result.GetValue(urls)), "--urls") is { } badResource)
+                {
+                    result.AddError($"{badResource}; give this server's public /mcp URL with --public-url");
+                }
+            }
         });
         command.SetAction(async (parse, ct) =>
         {
@@ -104,7 +116,7 @@ public static class ServeCommand
                 {
                     OAuth = parse.GetValue(issuer) is { } by
                         ? new OAuthSettings(new Uri(by), parse.GetValue(agentClaim) ?? OAuthSettings.DefaultAgentClaim,
-                            new Uri(parse.GetValue(publicUrl) ?? $"{(parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls).Split(';')[0].TrimEnd('/')}/mcp"))
+                            new Uri(parse.GetValue(publicUrl) ?? DefaultResource(parse.GetValue(urls))))
                         : null,
                 }, ct);
         });
@@ -259,10 +271,16 @@ public static class ServeCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The resource a server is without <c>--public-url</c>: its first <c>--urls</c> entry, + <c>/mcp</c>.</summary>
+    private static string DefaultResource(string? urls) => $"{(urls ?? HttpServerSettings.DefaultUrls).Split(';')[0].TrimEnd('/')}/mcp";
+
     /// <summary>What is wrong with an issuer or public URL: only absolute http(s) URLs, and plain http only on this machine.</summary>
     private static string? OAuthError(string value, string option) =>
         !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
             ? $"{option}: '{value}' is not an absolute http(s) URL"
+            // A listening wildcard is no address a client asks a token for.
+            : uri.Host is "0.0.0.0" or "[::]" or "::"
+                ? $"{option}: {value} names no host clients reach"
             : uri.Scheme == "http" && !uri.IsLoopback
                 ? $"{option}: {value} must use https (plain http only on this machine)"
                 : null;

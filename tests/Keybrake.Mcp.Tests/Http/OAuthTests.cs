@@ -271,4 +271,24 @@ public sealed class OAuthTests : IAsyncLifetime
         Assert.Equal(2, code);
         Assert.Contains(message, error);
     }
+
+    [Theory]
+    [InlineData("http://*:8787", "give this server's public /mcp URL with --public-url")]
+    [InlineData("http://0.0.0.0:8787", "give this server's public /mcp URL with --public-url")]
+    public async Task Serve_with_an_issuer_on_a_wildcard_address_asks_for_the_public_url(string urls, string message)
+    {
+        var (code, _, error) = await InProcessCli.RunAsync(_world.Environment(), "serve", "--http", "--urls", urls, "--auth-issuer", "https://idp.example.com/");
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public async Task Serve_over_stdio_refuses_an_issuer()
+    {
+        var (code, _, error) = await InProcessCli.RunAsync(_world.Environment(), "serve", "--agent", "refund-bot", "--auth-issuer", "https://idp.example.com/");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--auth-issuer goes with --http", error);
+    }
 }
