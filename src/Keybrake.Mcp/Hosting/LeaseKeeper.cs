@@ -19,7 +19,14 @@ public sealed class LeaseKeeper(ILedger ledger, InstanceIdentity instance, Recon
 
     public TimeSpan RenewEvery => Length / 4;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The longest wait between two sweeps for orphans while the last sweep left some unknown.</summary>
+    public static readonly TimeSpan MaxSweepWait = TimeSpan.FromMinutes(5);
+
+    // Two loops: a sweep may wait on Stripe for longer than a lease lasts, and the renewal must not wait with it (a
+    // lapsed lease would make this instance's own calls in flight look orphaned to the others).
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(RenewAsync(stoppingToken), SweepAsync(stoppingToken));
+
+    private async Task RenewAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -27,11 +34,6 @@ public sealed class LeaseKeeper(ILedger ledger, InstanceIdentity instance, Recon
             {
                 var now = time.GetUtcNow();
                 await ledger.RenewLeaseAsync(new InstanceLease(instance.Id, instance.Host, instance.Pid, instance.Started, now, now + Length), stoppingToken);
-                var settled = await reconciler.ReconcileOrphansAsync([.. manifests.Current.Roles.Keys], stoppingToken);
-                if (settled.Count(r => r.Result != "unknown") is > 0 and var count)
-                {
-                    logger.LogInformation("Settled {Count} call(s) of server instances that stopped", count);
-                }
             }
             catch (LedgerUnavailableException ex)
             {
@@ -39,14 +41,55 @@ public sealed class LeaseKeeper(ILedger ledger, InstanceIdentity instance, Recon
                 logger.LogWarning("Could not renew this server's lease: {Message}", ex.Message);
             }
 
-            try
-            {
-                await Task.Delay(RenewEvery, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (!await WaitAsync(RenewEvery, stoppingToken))
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Settles orphans every <see cref="RenewEvery"/>; while a sweep leaves some unknown (Stripe cannot tell yet), the wait
+    /// doubles up to <see cref="MaxSweepWait"/>, so an orphan no sweep can settle is not asked about every few seconds.
+    /// </summary>
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        var wait = RenewEvery;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var reports = await reconciler.ReconcileOrphansAsync([.. manifests.Current.Roles.Keys], stoppingToken);
+                if (reports.Count(r => r.Result != "unknown") is > 0 and var count)
+                {
+                    logger.LogInformation("Settled {Count} call(s) of server instances that stopped", count);
+                }
+
+                var stuck = reports.Any(r => r.Result == "unknown") && reports.All(r => r.Result == "unknown");
+                wait = stuck ? TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxSweepWait.Ticks)) : RenewEvery;
+            }
+            catch (LedgerUnavailableException ex)
+            {
+                logger.LogWarning("Could not look for calls of stopped instances: {Message}", ex.Message);
+            }
+
+            if (!await WaitAsync(wait, stoppingToken))
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task<bool> WaitAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(wait, time, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
