@@ -25,6 +25,7 @@ public static class CliExamples
             "keybrake-mcp serve --sandbox --http                  # every role, simulated; tokens from 'token issue AGENT --sandbox'",
             "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr",
             "keybrake-mcp serve --http --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake   # one of several instances",
+            "keybrake-mcp serve --sandbox --http --console        # and the operators' console at /console",
             "keybrake-mcp serve --http --auth-issuer https://login.example.com/realms/agents --public-url https://mcp.example.com/mcp   # also OAuth access tokens"],
         ["init"] = [
             "keybrake-mcp init support-refunds",
@@ -54,6 +55,15 @@ public static class CliExamples
         ["token list"] = ["keybrake-mcp token list", "keybrake-mcp token list --json"],
         ["token revoke"] = ["keybrake-mcp token revoke TOKEN_ID"],
         ["reconcile"] = ["keybrake-mcp reconcile", "keybrake-mcp reconcile --older-than 0s   # also calls that may still be in flight", "keybrake-mcp reconcile --sandbox --json"],
+        ["console"] = [
+            "keybrake-mcp operator token issue alice              # once; she signs in with it",
+            "keybrake-mcp console                                 # http://127.0.0.1:8788/console/",
+            "keybrake-mcp console --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake --urls http://0.0.0.0:8788 --allowed-hosts ops.example.com"],
+        ["operator"] = ["keybrake-mcp operator token issue alice", "keybrake-mcp operator token list", "keybrake-mcp operator token revoke TOKEN_ID"],
+        ["operator token"] = ["keybrake-mcp operator token issue alice", "keybrake-mcp operator token list --json", "keybrake-mcp operator token revoke TOKEN_ID"],
+        ["operator token issue"] = ["keybrake-mcp operator token issue alice", "keybrake-mcp operator token issue alice --sandbox   # for serve --sandbox --http --console"],
+        ["operator token list"] = ["keybrake-mcp operator token list", "keybrake-mcp operator token list --json"],
+        ["operator token revoke"] = ["keybrake-mcp operator token revoke TOKEN_ID   # also ends the sessions it signed in"],
         ["approvals"] = ["keybrake-mcp approvals list", "keybrake-mcp approvals approve ID", "keybrake-mcp approvals deny ID --reason \"not this one\""],
         ["approvals list"] = ["keybrake-mcp approvals list", "keybrake-mcp approvals list --json"],
         ["approvals approve"] = ["keybrake-mcp approvals approve apr_0123456789abcdef"],

@@ -98,6 +98,8 @@ public static class KeybrakeCli
             InitCommand.Create(Context, terminal),
             SandboxCommand.Create(Context),
             DbCommand.Create(Context),
+            ConsoleCommand.Create(Context),
+            OperatorCommand.Create(Context),
         };
         CliExamples.AddTo(root);
 

@@ -37,15 +37,21 @@ public static class ServeCommand
             Description = "With --http: also accept JWT access tokens of this OAuth issuer (its discovery document names its keys), beside kbk_ tokens.",
         };
         var agentClaim = new Option<string?>("--auth-agent-claim") { Description = $"With --auth-issuer: the token claim that names the agent (default {OAuthSettings.DefaultAgentClaim})." };
+        var console = new Option<bool>("--console") { Description = "With --http: the operators' web console at /console on the same port (see 'keybrake-mcp console')." };
         var publicUrl = new Option<string?>("--public-url") { Description = "With --auth-issuer: this server's canonical /mcp URL, the audience tokens must carry (default: --urls + /mcp)." };
         var command = new Command("serve",
             "Serve the governed tools over MCP (stdio for one agent, or HTTP for many). With --sandbox: an embedded, simulated Stripe account " +
-            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts, issuer, agentClaim, publicUrl };
+            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts, issuer, agentClaim, publicUrl, console };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(agent) is null) == !result.GetValue(http))
             {
                 result.AddError("serve: give either --agent NAME (stdio) or --http");
+            }
+
+            if (result.GetValue(console) && !result.GetValue(http))
+            {
+                result.AddError("serve: --console goes with --http (or run 'keybrake-mcp console' beside a stdio server)");
             }
 
             if (result.GetValue(issuer) is { } given && OAuthError(given, "--auth-issuer") is { } badIssuer)
@@ -114,6 +120,7 @@ public static class ServeCommand
                 : await ServeHttpAsync(cli, manifests, options, new HttpServerSettings(
                     parse.GetValue(urls) ?? HttpServerSettings.DefaultUrls, parse.GetValue(origins) ?? [], parse.GetValue(hosts) ?? [])
                 {
+                    Console = parse.GetValue(console),
                     OAuth = parse.GetValue(issuer) is { } by
                         ? new OAuthSettings(new Uri(by), parse.GetValue(agentClaim) ?? OAuthSettings.DefaultAgentClaim,
                             new Uri(parse.GetValue(publicUrl) ?? DefaultResource(parse.GetValue(urls))))
@@ -264,7 +271,8 @@ public static class ServeCommand
                             $"{string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}; ledger {cli.LedgerName}" +
                             (settings.OAuth is { } oauth
                                 ? $"; kbk_ tokens and OAuth access tokens of {oauth.Issuer.ToString().TrimEnd('/')} for {oauth.Resource} (agent claim '{oauth.AgentClaim}')"
-                                : ""));
+                                : "") +
+                            (settings.Console ? $"; operators' console at {string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + OperatorConsole.ConsoleSettings.PathBase + "/"))}" : ""));
         var probe = StartupChecksAsync(app.Services, logger, served, Task.CompletedTask, ct);
         await app.WaitForShutdownAsync(ct);
         await probe;
@@ -285,7 +293,7 @@ public static class ServeCommand
                 ? $"{option}: {value} must use https (plain http only on this machine)"
                 : null;
 
-    private static void ConfigureLogging(ILoggingBuilder logging, CliContext cli)
+    internal static void ConfigureLogging(ILoggingBuilder logging, CliContext cli)
     {
         logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // Warnings and errors only by default: nothing per call (the audit log is the record), so a client that pipes

@@ -40,7 +40,8 @@ public sealed class ApprovalGate(IApprovalStore store)
         }
 
         var window = role.Approvals.ExpiresAfter ?? ApprovalSettings.DefaultExpiry;
-        var asked = await store.RequestAsync(new CallIdentity(who.Agent, who.Role), tool, request.Fingerprint, arguments, moves, role.Budgets, window, ct);
+        var asked = await store.RequestAsync(new CallIdentity(who.Agent, who.Role), tool, request.Fingerprint, arguments, moves, role.Budgets, window,
+            new ApprovalSubject(resolved.Object, resolved.Customer), ct);
         if (asked is ApprovalRequestResult.OverBudget over)
         {
             return (null, AmountRules.OverBudget(resolved, over.Usage));

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 
 namespace Keybrake.Mcp.Ledger;
@@ -22,35 +20,25 @@ public sealed class AgentTokens(ILedgerDatabase database, TimeProvider time)
     /// <summary>Creates a token for an agent and returns it: the only time the secret exists outside the caller.</summary>
     public async Task<(string Token, AgentTokenInfo Info)> IssueAsync(string agent, CancellationToken ct)
     {
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var token = $"{Prefix}{id}_{secret}";
+        var (id, token) = BearerSecret.New(Prefix);
         var now = time.GetUtcNow();
         await database.WriteAsync(s => s.Connection.ExecuteAsync(
             "INSERT INTO agent_token (id, agent, hash, created_at_ms) VALUES (@id, @agent, @hash, @now)",
-            new { id, agent, hash = Hash(token), now = now.ToUnixTimeMilliseconds() }, s.Transaction), ct);
+            new { id, agent, hash = BearerSecret.Hash(token), now = now.ToUnixTimeMilliseconds() }, s.Transaction), ct);
         return (token, new AgentTokenInfo(id, agent, now, null, null));
     }
 
     /// <summary>The agent a presented token belongs to, or null when it is malformed, unknown or revoked.</summary>
     public async Task<AgentTokenInfo?> ValidateAsync(string? presented, CancellationToken ct)
     {
-        if (presented is null || !presented.StartsWith(Prefix, StringComparison.Ordinal) || presented.Length > 128)
+        if (BearerSecret.IdOf(presented, Prefix) is not { } id)
         {
             return null;
         }
 
-        var separator = presented.IndexOf('_', Prefix.Length);
-        if (separator < 0)
-        {
-            return null;
-        }
-
-        var id = presented[Prefix.Length..separator];
         var row = await database.ReadAsync(s => s.Connection.QueryFirstOrDefaultAsync<TokenRow>(
             $"SELECT {TokenRow.Columns} FROM agent_token WHERE id = @id", new { id }, s.Transaction), ct);
-        if (row is null || row.RevokedAtMs is not null ||
-            !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(row.Hash), Encoding.ASCII.GetBytes(Hash(presented))))
+        if (row is null || row.RevokedAtMs is not null || !BearerSecret.Matches(row.Hash, presented!))
         {
             return null;
         }
@@ -77,9 +65,6 @@ public sealed class AgentTokens(ILedgerDatabase database, TimeProvider time)
             "UPDATE agent_token SET revoked_at_ms = @now WHERE id = @id AND revoked_at_ms IS NULL", new { now, id }, s.Transaction), ct) > 0;
     }
 
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '-');
 }
 
 /// <summary>An <c>agent_token</c> row.</summary>

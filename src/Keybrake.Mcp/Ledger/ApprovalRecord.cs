@@ -22,6 +22,15 @@ public sealed record ApprovalRecord
     public string? DecidedBy { get; init; }
     public string? Reason { get; init; }
     public string? UsedByCall { get; init; }
+
+    /// <summary>The Stripe object the call acts on and that object's customer, as the call resolved them before asking.</summary>
+    public ApprovalSubject Subject { get; init; } = ApprovalSubject.None;
+}
+
+/// <summary>What a held call acts on, for the human deciding: the Stripe object and its customer, when known.</summary>
+public sealed record ApprovalSubject(string? Object, string? Customer)
+{
+    public static ApprovalSubject None { get; } = new(null, null);
 }
 
 /// <summary>Approval states.</summary>

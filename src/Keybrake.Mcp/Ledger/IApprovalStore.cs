@@ -9,7 +9,7 @@ public interface IApprovalStore
     Task<ApprovalRecord?> FindAsync(string fingerprint, CancellationToken ct);
 
     Task<ApprovalRequestResult> RequestAsync(CallIdentity who, string tool, string fingerprint, string arguments, MoneyAmount amount,
-        IReadOnlyList<Budget> budgets, TimeSpan expiresAfter, CancellationToken ct);
+        IReadOnlyList<Budget> budgets, TimeSpan expiresAfter, ApprovalSubject subject, CancellationToken ct);
 
     Task<ApprovalRecord?> DecideAsync(string id, bool approve, string by, string? reason, TimeSpan window, CancellationToken ct);
 

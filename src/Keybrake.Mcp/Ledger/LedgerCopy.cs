@@ -23,7 +23,7 @@ public static class LedgerCopy
         {
             var existing = await target.Connection.ExecuteScalarAsync<long>(
                 "SELECT (SELECT COUNT(*) FROM audit) + (SELECT COUNT(*) FROM audit_chain) + (SELECT COUNT(*) FROM revocation) + " +
-                "(SELECT COUNT(*) FROM agent_token) + (SELECT COUNT(*) FROM approval)", transaction: target.Transaction);
+                "(SELECT COUNT(*) FROM agent_token) + (SELECT COUNT(*) FROM approval) + (SELECT COUNT(*) FROM operator_credential)", transaction: target.Transaction);
             if (existing > 0)
             {
                 throw new InvalidOperationException($"{to.Name} already holds a ledger ({existing} rows); a copy goes into an empty one only");
@@ -40,15 +40,24 @@ public static class LedgerCopy
                 new { t.Id, t.Agent, t.Hash, t.CreatedAtMs, t.LastUsedAtMs, t.RevokedAtMs }, target.Transaction), ct);
             await CopyTableAsync(from, "approval", counts, s => s.Connection.QueryUnbufferedAsync<ApprovalRow>(
                 "SELECT id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, decided_at_ms, decided_by, " +
-                "reason, used_by_call FROM approval", transaction: s.Transaction), a => target.Connection.ExecuteAsync(
+                "reason, used_by_call, object, customer FROM approval", transaction: s.Transaction), a => target.Connection.ExecuteAsync(
                 "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, decided_at_ms, " +
-                "decided_by, reason, used_by_call) VALUES (@Id, @Agent, @Role, @Tool, @Fingerprint, @Arguments, @AmountMinor, @Currency, @Status, @CreatedAtMs, " +
-                "@ExpiresAtMs, @DecidedAtMs, @DecidedBy, @Reason, @UsedByCall)",
+                "decided_by, reason, used_by_call, object, customer) VALUES (@Id, @Agent, @Role, @Tool, @Fingerprint, @Arguments, @AmountMinor, @Currency, @Status, " +
+                "@CreatedAtMs, @ExpiresAtMs, @DecidedAtMs, @DecidedBy, @Reason, @UsedByCall, @Object, @Customer)",
                 new
                 {
                     a.Id, a.Agent, a.Role, a.Tool, a.Fingerprint, a.Arguments, a.AmountMinor, a.Currency, a.Status, a.CreatedAtMs, a.ExpiresAtMs, a.DecidedAtMs,
-                    a.DecidedBy, a.Reason, a.UsedByCall,
+                    a.DecidedBy, a.Reason, a.UsedByCall, a.Object, a.Customer,
                 }, target.Transaction), ct);
+            await CopyTableAsync(from, "operator_credential", counts, s => s.Connection.QueryUnbufferedAsync<OperatorCredentialRow>(
+                $"SELECT {OperatorCredentialRow.Columns} FROM operator_credential", transaction: s.Transaction), c => target.Connection.ExecuteAsync(
+                $"INSERT INTO operator_credential ({OperatorCredentialRow.Columns}) " +
+                "VALUES (@Id, @Operator, @Kind, @Hash, @CreatedAtMs, @ExpiresAtMs, @LastUsedAtMs, @RevokedAtMs, @StartedBy)",
+                new { c.Id, c.Operator, c.Kind, c.Hash, c.CreatedAtMs, c.ExpiresAtMs, c.LastUsedAtMs, c.RevokedAtMs, c.StartedBy }, target.Transaction), ct);
+            await CopyTableAsync(from, "operator_action", counts, s => s.Connection.QueryUnbufferedAsync<OperatorActionRow>(
+                "SELECT id, at_ms, operator, action, target, detail FROM operator_action", transaction: s.Transaction), a => target.Connection.ExecuteAsync(
+                "INSERT INTO operator_action (id, at_ms, operator, action, target, detail) VALUES (@Id, @AtMs, @Operator, @Action, @Target, @Detail)",
+                new { a.Id, a.AtMs, a.Operator, a.Action, a.Target, a.Detail }, target.Transaction), ct);
             await CopyTableAsync(from, "spend", counts, s => s.Connection.QueryUnbufferedAsync<HeldRow>(
                 "SELECT call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend", transaction: s.Transaction), h => target.Connection.ExecuteAsync(
                 "INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +

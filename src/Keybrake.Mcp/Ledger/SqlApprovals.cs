@@ -14,7 +14,7 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
 {
     private const string Columns =
         "id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, " +
-        "decided_at_ms, decided_by, reason, used_by_call";
+        "decided_at_ms, decided_by, reason, used_by_call, object, customer";
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -31,7 +31,7 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
 
     /// <summary>Creates a pending approval and holds its amount against the role's budgets, atomically.</summary>
     public Task<ApprovalRequestResult> RequestAsync(CallIdentity who, string tool, string fingerprint, string arguments, MoneyAmount amount,
-        IReadOnlyList<Budget> budgets, TimeSpan expiresAfter, CancellationToken ct)
+        IReadOnlyList<Budget> budgets, TimeSpan expiresAfter, ApprovalSubject subject, CancellationToken ct)
     {
         var now = NowMs;
         var inCurrency = budgets.Where(b => b.Limit.Currency == amount.Currency).ToArray();
@@ -48,14 +48,19 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
             var expires = now + (long)expiresAfter.TotalMilliseconds;
             await SpendBook.HoldAsync(s, id, who, amount.Currency.Code, amount.Minor, budgets, now);
             await s.Connection.ExecuteAsync(
-                "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms) " +
-                "VALUES (@id, @agent, @role, @tool, @fingerprint, @arguments, @minor, @currency, 'pending', @now, @expires)",
-                new { id, agent = who.Agent, role = who.Role, tool, fingerprint, arguments, minor = amount.Minor, currency = amount.Currency.Code, now, expires },
+                "INSERT INTO approval (id, agent, role, tool, fingerprint, arguments, amount_minor, currency, status, created_at_ms, expires_at_ms, object, customer) " +
+                "VALUES (@id, @agent, @role, @tool, @fingerprint, @arguments, @minor, @currency, 'pending', @now, @expires, @stripeObject, @customer)",
+                new
+                {
+                    id, agent = who.Agent, role = who.Role, tool, fingerprint, arguments, minor = amount.Minor, currency = amount.Currency.Code, now, expires,
+                    stripeObject = subject.Object, customer = subject.Customer,
+                },
                 s.Transaction);
             return new ApprovalRequestResult.Created(new ApprovalRecord
             {
                 Id = id, Agent = who.Agent, Role = who.Role, Tool = tool, Fingerprint = fingerprint, Arguments = arguments, Amount = amount,
                 Status = ApprovalStatus.Pending, Created = DateTimeOffset.FromUnixTimeMilliseconds(now), Expires = DateTimeOffset.FromUnixTimeMilliseconds(expires),
+                Subject = subject,
             });
         }, ct);
     }
@@ -184,6 +189,8 @@ internal sealed class ApprovalRow
     public string? DecidedBy { get; init; }
     public string? Reason { get; init; }
     public string? UsedByCall { get; init; }
+    public string? Object { get; init; }
+    public string? Customer { get; init; }
 
     public ApprovalRecord ToRecord() => new()
     {
@@ -191,6 +198,6 @@ internal sealed class ApprovalRow
         Amount = new MoneyAmount(AmountMinor, Money.Currency.Get(Currency)), Status = Status,
         Created = DateTimeOffset.FromUnixTimeMilliseconds(CreatedAtMs), Expires = DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAtMs),
         Decided = DecidedAtMs is { } decided ? DateTimeOffset.FromUnixTimeMilliseconds(decided) : null,
-        DecidedBy = DecidedBy, Reason = Reason, UsedByCall = UsedByCall,
+        DecidedBy = DecidedBy, Reason = Reason, UsedByCall = UsedByCall, Subject = new ApprovalSubject(Object, Customer),
     };
 }

@@ -31,7 +31,9 @@ public sealed class HttpHarness : IAsyncDisposable
     public Uri Endpoint => new(BaseUrl, "/mcp");
 
     /// <param name="oauth">JWT access tokens accepted beside kbk_ ones; its resource's port is the one the server listens on.</param>
-    public static async Task<HttpHarness> StartAsync(StripeWorld world, IReadOnlyDictionary<string, string?>? environment = null, OAuthSettings? oauth = null)
+    /// <param name="console">The operators' console at <c>/console</c> too (<c>serve --http --console</c>).</param>
+    public static async Task<HttpHarness> StartAsync(StripeWorld world, IReadOnlyDictionary<string, string?>? environment = null, OAuthSettings? oauth = null,
+        bool console = false)
     {
         var env = environment ?? world.Environment();
         var manifests = ManifestLoader.LoadDirectory(world.ManifestsDirectory).Set!;
@@ -42,7 +44,10 @@ public sealed class HttpHarness : IAsyncDisposable
             {
                 ManifestsDirectory = world.ManifestsDirectory,
             },
-            new HttpServerSettings(oauth is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:{oauth.Resource.Port}", [], KeybrakeHttpServer.LoopbackHosts) { OAuth = oauth },
+            new HttpServerSettings(oauth is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:{oauth.Resource.Port}", [], KeybrakeHttpServer.LoopbackHosts)
+            {
+                OAuth = oauth, Console = console,
+            },
             logging => logging.AddProvider(logs));
         await new SqliteDatabase(world.DatabasePath).MigrateAsync(CancellationToken.None);
         await app.StartAsync();
@@ -55,6 +60,14 @@ public sealed class HttpHarness : IAsyncDisposable
         var database = new SqliteDatabase(World.DatabasePath);
         await database.MigrateAsync(CancellationToken.None);
         return (await new AgentTokens(database, TimeProvider.System).IssueAsync(agent, CancellationToken.None)).Token;
+    }
+
+    /// <summary>Issues an operator token through the ledger, as <c>operator token issue</c> does.</summary>
+    public async Task<string> IssueOperatorTokenAsync(string name)
+    {
+        var database = new SqliteDatabase(World.DatabasePath);
+        await database.MigrateAsync(CancellationToken.None);
+        return (await new OperatorCredentials(database, TimeProvider.System).IssueTokenAsync(name, CancellationToken.None)).Value;
     }
 
     /// <summary>An SDK client over Streamable HTTP, speaking the given protocol version (null: the SDK's newest).</summary>

@@ -114,5 +114,31 @@ internal static class PostgresSchema
         """
         ALTER TABLE audit ADD COLUMN auth TEXT;
         """,
+        // The operators' console: their credentials and sessions (hashes only), what they did, and what a human needs
+        // to decide on an approval beyond its arguments (the Stripe object and its customer, as the call resolved them).
+        """
+        CREATE TABLE operator_credential (
+            id              TEXT PRIMARY KEY,
+            operator        TEXT NOT NULL,
+            kind            TEXT NOT NULL,
+            hash            TEXT NOT NULL,
+            created_at_ms   BIGINT NOT NULL,
+            expires_at_ms   BIGINT,
+            last_used_at_ms BIGINT,
+            revoked_at_ms   BIGINT,
+            started_by      TEXT
+        );
+        CREATE TABLE operator_action (
+            id       TEXT PRIMARY KEY,
+            at_ms    BIGINT NOT NULL,
+            operator TEXT NOT NULL,
+            action   TEXT NOT NULL,
+            target   TEXT,
+            detail   TEXT
+        );
+        CREATE INDEX ix_operator_action_at ON operator_action (at_ms);
+        ALTER TABLE approval ADD COLUMN object TEXT;
+        ALTER TABLE approval ADD COLUMN customer TEXT;
+        """,
     ];
 }

@@ -1,11 +1,10 @@
 using Keybrake.Mcp.Governance;
+using Keybrake.Mcp.Hosting;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.OperatorConsole;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.HostFiltering;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.AspNetCore;
@@ -18,37 +17,20 @@ namespace Keybrake.Mcp.Mcp.Http;
 /// </summary>
 public static class KeybrakeHttpServer
 {
-    private const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
-
     public static WebApplication Build(ManifestSet manifests, KeybrakeOptions options, HttpServerSettings settings, Action<ILoggingBuilder> logging)
     {
-        // No reload on change: its file watcher would watch the working folder (and every ledger write in it) recursively.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
-        // appsettings files or ASPNETCORE_ variables of the working folder must not reconfigure a security boundary.
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection();
-        builder.Logging.ClearProviders();
-        logging(builder.Logging);
-        builder.WebHost.UseUrls(settings.Urls);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = HttpServerSettings.MaxRequestBodyBytes;
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-        });
-
+        var builder = SlimWebHost.CreateBuilder(settings.Urls, settings.AllowedHosts, logging);
         builder.Services.AddKeybrake(manifests, options);
         builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
         builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
         builder.Services.AddSingleton<AgentDoor>();
-        builder.Services.Configure<HostFilteringOptions>(o =>
-        {
-            o.AllowedHosts = [.. settings.AllowedHosts];
-            o.AllowEmptyHosts = false;
-        });
         builder.Services.AddKeybrakeAuthentication(settings.OAuth);
         builder.Services.AddAuthorization();
+        if (settings.Console)
+        {
+            builder.Services.AddOperatorConsole();
+        }
         builder.Services
             .AddMcpServer(o =>
             {
@@ -93,9 +75,15 @@ public static class KeybrakeHttpServer
         app.Use((context, next) => door.InvokeAsync(context, next));
         app.UseAuthorization();
         app.MapMcp("/mcp").RequireAuthorization();
+        if (settings.Console)
+        {
+            // The console's pages take no agent credential: they answer to an operator's session cookie only.
+            app.MapOperatorConsole();
+        }
+
         return app;
     }
 
     /// <summary>Hosts a loopback-bound server answers to: the names that resolve to it, nothing a rebinding attacker controls.</summary>
-    public static IReadOnlyList<string> LoopbackHosts => ["localhost", "127.0.0.1", "[::1]"];
+    public static IReadOnlyList<string> LoopbackHosts => SlimWebHost.LoopbackHosts;
 }

@@ -158,9 +158,9 @@ public abstract class LedgerContract : IAsyncLifetime
         var approvals = new SqlApprovals(await OpenAgainAsync(), Clock);
         var ledger = await LedgerAsync();
         var created = Assert.IsType<ApprovalRequestResult.Created>(
-            await approvals.RequestAsync(Bot, "issue_refund", "fp-a", "{}", MoneyAmount.Parse("90.00 USD"), [AgentDay], TimeSpan.FromHours(1), Ct));
+            await approvals.RequestAsync(Bot, "issue_refund", "fp-a", "{}", MoneyAmount.Parse("90.00 USD"), [AgentDay], TimeSpan.FromHours(1), ApprovalSubject.None, Ct));
         Assert.IsType<ApprovalRequestResult.OverBudget>(
-            await approvals.RequestAsync(Bot, "issue_refund", "fp-b", "{}", MoneyAmount.Parse("20.00 USD"), [AgentDay], TimeSpan.FromHours(1), Ct));
+            await approvals.RequestAsync(Bot, "issue_refund", "fp-b", "{}", MoneyAmount.Parse("20.00 USD"), [AgentDay], TimeSpan.FromHours(1), ApprovalSubject.None, Ct));
 
         var approved = await new SqlApprovals(await OpenAgainAsync(), Clock).DecideAsync(created.Approval.Id, true, "ops", "ok", TimeSpan.FromMinutes(10), Ct);
         Assert.Equal(ApprovalStatus.Approved, approved?.Status);
@@ -172,10 +172,10 @@ public abstract class LedgerContract : IAsyncLifetime
         Assert.Equal(9000L, (await ledger.ReadUsageAsync(Roles.Refunds() with { Budgets = [AgentDay] }, Ct))[0].SettledMinor);
 
         var denied = Assert.IsType<ApprovalRequestResult.Created>(
-            await approvals.RequestAsync(Bot, "issue_refund", "fp-c", "{}", MoneyAmount.Parse("5.00 USD"), [AgentDay], TimeSpan.FromHours(1), Ct));
+            await approvals.RequestAsync(Bot, "issue_refund", "fp-c", "{}", MoneyAmount.Parse("5.00 USD"), [AgentDay], TimeSpan.FromHours(1), ApprovalSubject.None, Ct));
         await approvals.DecideAsync(denied.Approval.Id, false, "ops", "no", TimeSpan.FromMinutes(10), Ct);
         var expiring = Assert.IsType<ApprovalRequestResult.Created>(
-            await approvals.RequestAsync(Bot, "issue_refund", "fp-d", "{}", MoneyAmount.Parse("5.00 USD"), [AgentDay], TimeSpan.FromMinutes(1), Ct));
+            await approvals.RequestAsync(Bot, "issue_refund", "fp-d", "{}", MoneyAmount.Parse("5.00 USD"), [AgentDay], TimeSpan.FromMinutes(1), ApprovalSubject.None, Ct));
         Clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Empty(await approvals.ListAsync(all: false, Ct));
         Assert.Equal([ApprovalStatus.Used, ApprovalStatus.Denied, ApprovalStatus.Expired],
