@@ -301,6 +301,8 @@ public static class ServeCommand
         logging.SetMinimumLevel(cli.LogLevel);
         // Request logs of the web stack would repeat every call; the audit log is the record.
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // An in-memory key ring (SlimWebHost) is unencrypted by design; its start-up warning says nothing an operator can act on.
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // A host that fails to start (a port in use) is reported by serve in one line; the host's own log is a stack trace.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     }

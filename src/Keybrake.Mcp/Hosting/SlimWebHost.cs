@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Builder;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -31,7 +34,11 @@ internal static class SlimWebHost
             k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
-        builder.Services.Configure<HostFilteringOptions>(o =>
+        // Authentication registers data protection, whose default key ring is a folder in the user's home, created with a
+        // warning on first start. Nothing here protects data that must outlive the process (console sessions live in the
+        // ledger), so the key ring lives in memory: no file in anyone's home.
+        builder.Services.Configure<KeyManagementOptions>(o => o.XmlRepository = new InMemoryKeyRing());
+                builder.Services.Configure<HostFilteringOptions>(o =>
         {
             o.AllowedHosts = [.. allowedHosts];
             o.AllowEmptyHosts = false;
@@ -45,4 +52,26 @@ internal static class SlimWebHost
     /// <summary>True when every URL of a <c>--urls</c> value is a loopback address.</summary>
     public static bool IsLoopbackOnly(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .All(url => Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost"));
+
+    /// <summary>A data-protection key ring that is never written anywhere.</summary>
+    private sealed class InMemoryKeyRing : IXmlRepository
+    {
+        private readonly List<XElement> _keys = [];
+
+        public IReadOnlyCollection<XElement> GetAllElements()
+        {
+            lock (_keys)
+            {
+                return [.. _keys];
+            }
+        }
+
+        public void StoreElement(XElement element, string friendlyName)
+        {
+            lock (_keys)
+            {
+                _keys.Add(element);
+            }
+        }
+    }
 }

@@ -34,6 +34,7 @@ internal static class ConsoleAssets
         .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:12px 16px; margin:0 0 12px; }
         .card dl { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:8px 0; }
         .card dt { color:var(--muted); } .card dd { margin:0; }
+        .card details { margin:4px 0 10px; }
         .danger-zone { border-color:#f5c2bd; }
         .bar { position:relative; display:flex; height:14px; width:100%; min-width:160px; background:#eef1f4; border-radius:7px; overflow:hidden; }
         .bar .used { background:var(--used); } .bar .held { background:var(--held); }
