@@ -19,6 +19,9 @@ public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Str
     /// <summary>Stripe is the embedded simulator (<c>serve --sandbox</c>): every tool result is marked as such.</summary>
     public bool Sandbox { get; init; }
 
+    /// <summary>How notifications are polled, sent and retried.</summary>
+    public Notifications.NotificationSettings Notifications { get; init; } = new();
+
     /// <summary>The tunables, from <see cref="Environment"/> unless given.</summary>
     public ServerSettings Settings { get; init; } = ServerSettings.FromEnvironment(Environment);
 }
@@ -58,6 +61,12 @@ public static class KeybrakeServices
         {
             Length = options.Settings.LeaseLength,
         });
+        services.AddSingleton(sp => new SqlNotificationOutbox(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Notifications.WebhookSender(options.Notifications, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Notifications.NotificationDispatcher(sp.GetRequiredService<SqlNotificationOutbox>(), sp.GetRequiredService<ManifestSource>(),
+            sp.GetRequiredService<Notifications.WebhookSender>(), options.Notifications, options.Environment, sp.GetRequiredService<InstanceIdentity>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Notifications.NotificationDispatcher>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Notifications.NotificationDispatcher>());
         services.AddHostedService(sp => new Hosting.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Hosting.IdleMemoryTrimmer>>()));
         if (options.ManifestsDirectory is { } directory)
         {

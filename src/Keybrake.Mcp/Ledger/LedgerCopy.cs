@@ -58,6 +58,21 @@ public static class LedgerCopy
                 "SELECT id, at_ms, operator, action, target, detail FROM operator_action", transaction: s.Transaction), a => target.Connection.ExecuteAsync(
                 "INSERT INTO operator_action (id, at_ms, operator, action, target, detail) VALUES (@Id, @AtMs, @Operator, @Action, @Target, @Detail)",
                 new { a.Id, a.AtMs, a.Operator, a.Action, a.Target, a.Detail }, target.Transaction), ct);
+            // Notifications not yet delivered are delivered from the new ledger; thresholds stay reported once.
+            await CopyTableAsync(from, "notify_event", counts, s => s.Connection.QueryUnbufferedAsync<NotifyEventRow>(
+                "SELECT id, type, at_ms, role, agent, scope, body, fanned_out FROM notify_event", transaction: s.Transaction), e => target.Connection.ExecuteAsync(
+                "INSERT INTO notify_event (id, type, at_ms, role, agent, scope, body, fanned_out) VALUES (@Id, @Type, @AtMs, @Role, @Agent, @Scope, @Body, @FannedOut)",
+                new { e.Id, e.Type, e.AtMs, e.Role, e.Agent, e.Scope, e.Body, e.FannedOut }, target.Transaction), ct);
+            await CopyTableAsync(from, "notify_delivery", counts, s => s.Connection.QueryUnbufferedAsync<NotifyDeliveryRow>(
+                "SELECT event_id, url, secret_env, status, attempts, created_at_ms, next_at_ms, last_error, done_at_ms FROM notify_delivery", transaction: s.Transaction),
+                d => target.Connection.ExecuteAsync(
+                    "INSERT INTO notify_delivery (event_id, url, secret_env, status, attempts, created_at_ms, next_at_ms, last_error, done_at_ms) " +
+                    "VALUES (@EventId, @Url, @SecretEnv, @Status, @Attempts, @CreatedAtMs, @NextAtMs, @LastError, @DoneAtMs)",
+                    new { d.EventId, d.Url, d.SecretEnv, d.Status, d.Attempts, d.CreatedAtMs, d.NextAtMs, d.LastError, d.DoneAtMs }, target.Transaction), ct);
+            await CopyTableAsync(from, "notify_threshold", counts, s => s.Connection.QueryUnbufferedAsync<NotifyThresholdRow>(
+                "SELECT scope, currency, window_name, percent, at_ms FROM notify_threshold", transaction: s.Transaction), t => target.Connection.ExecuteAsync(
+                "INSERT INTO notify_threshold (scope, currency, window_name, percent, at_ms) VALUES (@Scope, @Currency, @WindowName, @Percent, @AtMs)",
+                new { t.Scope, t.Currency, t.WindowName, t.Percent, t.AtMs }, target.Transaction), ct);
             await CopyTableAsync(from, "spend", counts, s => s.Connection.QueryUnbufferedAsync<HeldRow>(
                 "SELECT call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask FROM spend", transaction: s.Transaction), h => target.Connection.ExecuteAsync(
                 "INSERT INTO spend (call_id, agent, role, currency, amount_minor, at_ms, agent_mask, role_mask) " +
@@ -105,3 +120,13 @@ internal sealed record HeldRow(string CallId, string Agent, string Role, string 
 
 /// <summary>A <c>usage_bucket</c> row.</summary>
 internal sealed record BucketRow(string Scope, string Kind, string Currency, long GranularityMs, long BucketMs, long Amount);
+
+/// <summary>A <c>notify_event</c> row.</summary>
+internal sealed record NotifyEventRow(string Id, string Type, long AtMs, string? Role, string? Agent, string? Scope, string Body, int FannedOut);
+
+/// <summary>A <c>notify_delivery</c> row, without its claim (claims belong to the instances of the source).</summary>
+internal sealed record NotifyDeliveryRow(string EventId, string Url, string SecretEnv, string Status, int Attempts, long CreatedAtMs, long NextAtMs,
+    string? LastError, long? DoneAtMs);
+
+/// <summary>A <c>notify_threshold</c> row.</summary>
+internal sealed record NotifyThresholdRow(string Scope, string Currency, string WindowName, int Percent, long AtMs);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
+using Keybrake.Mcp.Notifications;
 
 namespace Keybrake.Mcp.Ledger;
 
@@ -56,12 +57,15 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
                     stripeObject = subject.Object, customer = subject.Customer,
                 },
                 s.Transaction);
-            return new ApprovalRequestResult.Created(new ApprovalRecord
+            var created = new ApprovalRecord
             {
                 Id = id, Agent = who.Agent, Role = who.Role, Tool = tool, Fingerprint = fingerprint, Arguments = arguments, Amount = amount,
                 Status = ApprovalStatus.Pending, Created = DateTimeOffset.FromUnixTimeMilliseconds(now), Expires = DateTimeOffset.FromUnixTimeMilliseconds(expires),
                 Subject = subject,
-            });
+            };
+            await Outbox.EnqueueAsync(s, NotificationEvents.ApprovalRequested(created));
+            await BudgetThresholds.ReportHoldAsync(s, who, inCurrency, amount.Minor, now);
+            return new ApprovalRequestResult.Created(created);
         }, ct);
     }
 
@@ -111,6 +115,7 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
                     rowId, decisionId, now, agent = audited.Agent, role = audited.Role, tool = audited.Tool, outcome = audited.Outcome, code = audited.Code,
                     message = audited.Message, currency = audited.Currency, arguments, hash,
                 }, s.Transaction));
+            await Outbox.EnqueueAsync(s, NotificationEvents.ApprovalDecided(record, DateTimeOffset.FromUnixTimeMilliseconds(now)));
             return record;
         }, ct);
     }

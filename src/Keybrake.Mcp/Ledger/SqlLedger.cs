@@ -27,10 +27,16 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
     public Task RevokeAsync(string scope, string? reason, CancellationToken ct)
     {
         var now = NowMs;
-        return database.WriteAsync(s => s.Connection.ExecuteAsync(
-            "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, @now, @reason) " +
-            "ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason",
-            new { scope, now, reason }, s.Transaction), ct);
+        var revoked = Notifications.NotificationEvents.AgentRevoked(scope, reason, DateTimeOffset.FromUnixTimeMilliseconds(now));
+        return database.WriteAsync(async s =>
+        {
+            await s.Connection.ExecuteAsync(
+                "INSERT INTO revocation (scope, revoked_at_ms, reason) VALUES (@scope, @now, @reason) " +
+                "ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason",
+                new { scope, now, reason }, s.Transaction);
+            await Outbox.EnqueueAsync(s, revoked);
+            return true;
+        }, ct);
     }
 
     public async Task<bool> ReinstateAsync(string scope, CancellationToken ct) =>
@@ -114,9 +120,15 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         }
         else if (start.Hold is { } hold)
         {
+            List<BudgetThresholds.Crossing>? crossings = null;
             foreach (var budget in start.Budgets.Where(b => b.Limit.Currency == hold.Currency).OrderBy(b => b.Shadow))
             {
                 var used = await BudgetQueries.UsedAsync(s, start.Who, budget, now);
+                if (BudgetThresholds.Of(budget, used, hold.Minor) is { } crossing)
+                {
+                    (crossings ??= []).Add(crossing);
+                }
+
                 if (used + hold.Minor > budget.Limit.Minor)
                 {
                     var usage = await BudgetQueries.UsageAsync(s, start.Who, budget, now, used);
@@ -130,6 +142,10 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
             }
 
             await SpendBook.HoldAsync(s, start.CallId, start.Who, hold.Currency.Code, hold.Minor, start.Budgets, now);
+            if (crossings is not null)
+            {
+                await BudgetThresholds.ReportAsync(s, start.Who, crossings, now);
+            }
         }
 
         await AuditChainStore.AppendNewAsync(s, content, start.CallId, now, (id, hash) => s.Connection.ExecuteAsync(
@@ -196,7 +212,10 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
 
         if (c.Outcome == AuditOutcomes.Unknown)
         {
-            // Nobody knows whether Stripe moved the money: the hold stays until reconciled.
+            // Nobody knows whether Stripe moved the money: the hold stays until reconciled, and the operators hear of it.
+            var held = await s.Connection.QueryFirstOrDefaultAsync<long?>(
+                "SELECT amount_minor FROM spend WHERE call_id = @callId", new { callId = c.CallId }, s.Transaction);
+            await Outbox.EnqueueAsync(s, Notifications.NotificationEvents.OutcomeUnknown(updated.ToRecord(), held, DateTimeOffset.FromUnixTimeMilliseconds(now)));
         }
         else if (c.MovedMinor is not null || c.SettleAsHeld)
         {

@@ -38,6 +38,9 @@ public sealed record RoleManifest
     /// <summary>How calls above a tool's <c>approvalAbove</c> are approved.</summary>
     public ApprovalSettings Approvals { get; init; } = new();
 
+    /// <summary>Webhook endpoints that receive this role's events (approvals, budget thresholds, revocations, unknown outcomes).</summary>
+    public ImmutableArray<NotifyEndpoint> Notify { get; init; } = [];
+
     /// <summary>The file this manifest was read from, for messages.</summary>
     public string SourceFile { get; init; } = "";
 }

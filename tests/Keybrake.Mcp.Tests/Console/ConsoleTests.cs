@@ -295,4 +295,66 @@ public sealed class ConsoleTests
         Assert.Matches("^kbo_[0-9a-f]{12}_[A-Za-z0-9-]{43}$", token);
         Assert.DoesNotContain(token, error.ToString());
     }
+
+    [Fact]
+    public async Task What_an_operator_does_in_the_console_reaches_the_roles_webhook_from_the_running_server()
+    {
+        await using var world = await StripeWorld.StartAsync();
+        await using var receiver = await Notifications.WebhookReceiver.StartAsync();
+        world.EditManifest("support-refunds", m =>
+        {
+            m["tools"]!["issue_refund"]!["approvalAbove"] = "100.00 USD";
+            m["notify"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["url"] = receiver.Url.ToString(), ["events"] = new System.Text.Json.Nodes.JsonArray("approval_requested", "approval_decided", "agent_revoked"),
+                ["secretEnv"] = "KEYBRAKE_NOTIFY_SECRET",
+            });
+        });
+        var intent = world.Stripe.Account.AddPaymentIntent(world.CustomerA, 50000, "usd");
+        var environment = new Dictionary<string, string?>(world.Environment()) { ["KEYBRAKE_NOTIFY_SECRET"] = "whsec_console_test" };
+        await using var server = await HttpHarness.StartAsync(world, environment, console: true);
+        using var console = new ConsoleClient(server.BaseUrl);
+        using (await console.SignInAsync(await server.IssueOperatorTokenAsync("alice")))
+        {
+        }
+
+        await using var agent = await server.ConnectAsync(await server.IssueTokenAsync("refund-bot"));
+        var held = await agent.CallToolAsync("issue_refund", Args(new { payment_intent = intent, amount = 15000, ticket = "T-42", request_id = "r1" }));
+        var approvalId = held.Structured().GetProperty("error").GetProperty("approval_id").GetString()!;
+        var requested = await ReceivedAsync(receiver, "approval_requested");
+        Assert.Equal((approvalId, world.CustomerA, "T-42"), ((string)requested["approval_id"]!, (string)requested["customer"]!, (string)requested["ticket"]!));
+
+        await console.GetAsync("/console/approvals");
+        using (await console.PostAsync("/console/approvals/approve", new() { ["id"] = approvalId }))
+        {
+        }
+
+        Assert.Equal("alice (console)", (string)(await ReceivedAsync(receiver, "approval_decided"))["decided_by"]!);
+        using (await console.PostAsync("/console/agents/revoke", new() { ["agent"] = "refund-bot", ["reason"] = "drill" }))
+        {
+        }
+
+        var revoked = await ReceivedAsync(receiver, "agent_revoked");
+        Assert.Equal(("agent:refund-bot", "drill"), ((string)revoked["scope"]!, (string)revoked["reason"]!));
+        Assert.All(receiver.Accepted, r => Assert.True(
+            Keybrake.Mcp.Notifications.WebhookSignature.Verify(r.Signature, r.Body, "whsec_console_test", DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)), r.Body));
+    }
+
+    // The server's dispatcher polls its outbox every second: wait for the event, a bounded while.
+    private static async Task<System.Text.Json.Nodes.JsonObject> ReceivedAsync(Notifications.WebhookReceiver receiver, string type)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            if (receiver.Accepted.Select(r => r.Json).FirstOrDefault(j => (string?)j["type"] == type) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"no {type} event reached the webhook in 30 s; received: {string.Join(", ", receiver.Requests.Select(r => r.Body))}");
+        return null!;
+    }
 }

@@ -73,7 +73,8 @@ public sealed class ManifestSchemaTests
         Assert.Equal(ManifestFields.Approvals, Keys(At("properties", "approvals", "properties")));
         Assert.Equal(ManifestFields.Budget, Keys(At("$defs", "budget", "properties")));
         Assert.Equal(ManifestFields.RateLimit, Keys(At("$defs", "rateLimit", "properties")));
-        foreach (var closed in new[] { At("properties", "stripe"), At("properties", "approvals"), At("$defs", "budget"), At("$defs", "rateLimit") })
+        Assert.Equal(ManifestFields.Notify, Keys(At("$defs", "notifyEndpoint", "properties")));
+        foreach (var closed in new[] { At("properties", "stripe"), At("properties", "approvals"), At("$defs", "budget"), At("$defs", "rateLimit"), At("$defs", "notifyEndpoint") })
         {
             Assert.False(closed.GetProperty("additionalProperties").GetBoolean());
         }
@@ -95,6 +96,8 @@ public sealed class ManifestSchemaTests
         Assert.Equal(ManifestNames.Scopes.Keys, Enum(At("$defs", "per")));
         Assert.Equal(ManifestNames.Modes.Keys, Enum(At("properties", "stripe", "properties", "mode")));
         Assert.Equal(ManifestNames.Channels.Keys, Enum(At("properties", "approvals", "properties", "via")));
+        Assert.Equal(Keybrake.Mcp.Notifications.NotificationTypes.All, Enum(At("$defs", "notifyEndpoint", "properties", "events", "items")));
+        Assert.Equal(ManifestPatterns.KeyEnv, At("$defs", "notifyEndpoint", "properties", "secretEnv", "pattern").GetString());
     }
 
     [Theory]

@@ -220,5 +220,44 @@ internal static class SqliteSchema
         ALTER TABLE approval ADD COLUMN object TEXT;
         ALTER TABLE approval ADD COLUMN customer TEXT;
         """,
+        // Notifications: an outbox of events, each written in the transaction of the change it reports; one delivery per
+        // (event, endpoint) with its retries and a short claim, so two instances never both send one; and when each budget
+        // threshold was last reported, so a threshold is reported once per crossing.
+        """
+        CREATE TABLE notify_event (
+            id         TEXT PRIMARY KEY,
+            type       TEXT NOT NULL,
+            at_ms      INTEGER NOT NULL,
+            role       TEXT,
+            agent      TEXT,
+            scope      TEXT,
+            body       TEXT NOT NULL,
+            fanned_out INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX ix_notify_event_fan_out ON notify_event (at_ms) WHERE fanned_out = 0;
+        CREATE TABLE notify_delivery (
+            event_id         TEXT NOT NULL,
+            url              TEXT NOT NULL,
+            secret_env       TEXT NOT NULL,
+            status           TEXT NOT NULL,
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            created_at_ms    INTEGER NOT NULL,
+            next_at_ms       INTEGER NOT NULL,
+            claimed_until_ms INTEGER NOT NULL DEFAULT 0,
+            claimed_by       TEXT,
+            last_error       TEXT,
+            done_at_ms       INTEGER,
+            PRIMARY KEY (event_id, url)
+        );
+        CREATE INDEX ix_notify_delivery_due ON notify_delivery (next_at_ms) WHERE status = 'pending';
+        CREATE TABLE notify_threshold (
+            scope       TEXT NOT NULL,
+            currency    TEXT NOT NULL,
+            window_name TEXT NOT NULL,
+            percent     INTEGER NOT NULL,
+            at_ms       INTEGER NOT NULL,
+            PRIMARY KEY (scope, currency, window_name, percent)
+        );
+        """,
     ];
 }

@@ -4,7 +4,7 @@ namespace Keybrake.Mcp.Manifests.Reading;
 internal static class ManifestFields
 {
     public static readonly string[] Root =
-        ["$schema", "role", "description", "stripe", "agents", "customers", "redactPersonalData", "readsWithoutLedger", "budgets", "rateLimits", "approvals", "tools"];
+        ["$schema", "role", "description", "stripe", "agents", "customers", "redactPersonalData", "readsWithoutLedger", "budgets", "rateLimits", "approvals", "notify", "tools"];
 
     public static readonly string[] Stripe = ["keyEnv", "mode", "allowSecretKey"];
 
@@ -13,6 +13,8 @@ internal static class ManifestFields
     public static readonly string[] RateLimit = ["per", "calls", "window", "shadow"];
 
     public static readonly string[] Approvals = ["via", "expiresAfter"];
+
+    public static readonly string[] Notify = ["url", "events", "secretEnv"];
 
     /// <summary>Allowed on every tool entry besides the tool's own constraints.</summary>
     public const string Shadow = "shadow";

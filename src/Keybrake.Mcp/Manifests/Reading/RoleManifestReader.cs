@@ -29,6 +29,7 @@ internal static class RoleManifestReader
         var (budgets, budgetsComplete) = BudgetsSectionReader.Read(document.Optional("budgets"), diagnostics);
         var rateLimits = RateLimitsSectionReader.Read(document.Optional("rateLimits"), diagnostics);
         var approvals = ApprovalsSectionReader.Read(document.Optional("approvals"), diagnostics);
+        var notify = NotifySectionReader.Read(document.Optional("notify"), diagnostics);
         var tools = ToolsSectionReader.Read(
             document.Required("tools", "add \"tools\": { \"<tool>\": { ... } }, the tools this role may call"), diagnostics);
 
@@ -45,6 +46,7 @@ internal static class RoleManifestReader
             RateLimits = rateLimits,
             Tools = tools,
             Approvals = approvals,
+            Notify = notify,
             SourceFile = diagnostics.File,
         };
         return new ManifestDraft(manifest, role, agents, budgetsComplete, diagnostics);

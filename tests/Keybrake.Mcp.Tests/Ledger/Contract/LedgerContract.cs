@@ -187,6 +187,42 @@ public abstract class LedgerContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_gets_each_event_with_its_change_and_two_databases_never_claim_one_delivery_twice()
+    {
+        var ledger = await LedgerAsync();
+        // 85 of 100: the agent budget's 80% threshold; the role budget (56%) crosses nothing.
+        Assert.IsType<StartDecision.Started>(await ledger.StartCallAsync(Start(Bot, MoneyAmount.Parse("85.00 USD")), Ct));
+        await ledger.CompleteCallAsync(new CallCompletion { CallId = "call_0001", Outcome = AuditOutcomes.Unknown, Code = "outcome_unknown", DurationMs = 3 }, Ct);
+        await ledger.RevokeAsync(RevocationScopes.Agent("refund-bot"), "drill", Ct);
+        var (a, b) = (new SqlNotificationOutbox(await OpenAgainAsync(), Clock), new SqlNotificationOutbox(await OpenAgainAsync(), Clock));
+
+        var events = await a.ReadUnroutedAsync(10, Ct);
+        Assert.Equal(["agent_revoked", "budget_threshold", "outcome_unknown"], events.Select(e => e.Type).Order());
+        var endpoint = new NotifyEndpoint(new Uri("https://hooks.example.com/k"), [.. Keybrake.Mcp.Notifications.NotificationTypes.All], "KEYBRAKE_NOTIFY_SECRET");
+        await Task.WhenAll(a.RouteAsync([.. events.Select(e => (e, (IReadOnlyList<NotifyEndpoint>)[endpoint]))], Ct),
+            b.RouteAsync([.. events.Select(e => (e, (IReadOnlyList<NotifyEndpoint>)[endpoint]))], Ct));
+        Assert.Empty(await b.ReadUnroutedAsync(10, Ct));
+
+        var claims = await Task.WhenAll(a.ClaimAsync("a", 10, TimeSpan.FromMinutes(1), Ct), b.ClaimAsync("b", 10, TimeSpan.FromMinutes(1), Ct));
+        Assert.Equal(events.Select(e => e.Id).Order(), claims.SelectMany(c => c).Select(d => d.Event.Id).Order());
+        Assert.False(await a.AnyDueAsync(Ct));
+        var (mine, owner) = claims[0].Count > 0 ? (claims[0], "a") : (claims[1], "b");
+        await b.DeliveredAsync(mine[0], owner == "a" ? "b" : "a", Ct); // not the claimer's: changes nothing
+        await a.DeliveredAsync(mine[0], owner, Ct);
+        foreach (var d in claims.SelectMany(c => c).Skip(1))
+        {
+            await a.RetryAsync(d, claims[0].Contains(d) ? "a" : "b", Clock.GetUtcNow().AddSeconds(1), "HTTP 500", Ct);
+        }
+
+        var states = await a.ReadDeliveriesAsync(Ct);
+        Assert.Equal(1, states.Count(s => s.Status == "delivered"));
+        Assert.Equal(2, states.Count(s => s is { Status: "pending", Attempts: 1, LastError: "HTTP 500" }));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await b.AnyDueAsync(Ct));
+        Assert.Equal(2, (await b.ClaimAsync("b", 10, TimeSpan.FromMinutes(1), Ct)).Count);
+    }
+
+    [Fact]
     public async Task A_token_is_stored_hashed_validates_anywhere_and_revoked_stops_validating()
     {
         var tokens = new AgentTokens(await OpenAgainAsync(), Clock);

@@ -1,0 +1,48 @@
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Keybrake.Mcp.Notifications;
+
+/// <summary>POSTs one signed event to one endpoint, within a short timeout; says what went wrong instead of throwing.</summary>
+public sealed class WebhookSender : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly TimeProvider time;
+
+    public WebhookSender(NotificationSettings settings, TimeProvider time)
+    {
+        this.time = time;
+        // No redirects: a signed event goes to the URL the manifest names, nowhere else.
+        http = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, ConnectTimeout = settings.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        })
+        {
+            Timeout = settings.Timeout,
+        };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("keybrake-mcp", typeof(WebhookSender).Assembly.GetName().Version?.ToString(3) ?? "0"));
+    }
+
+    /// <summary>Null when the endpoint answered 2xx; else why not (a status, a timeout, a connection failure).</summary>
+    public async Task<string?> SendAsync(Uri url, string eventId, string body, string secret, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, time.GetUtcNow(), body));
+        request.Headers.Add(WebhookSignature.EventIdHeader, eventId);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return $"no answer within {http.Timeout.TotalSeconds:0.###} s";
+        }
+        catch (HttpRequestException ex)
+        {
+            return ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}
