@@ -18,7 +18,7 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
         Endpoint = endpoint;
     }
 
-    /// <summary>The server's <c>/mcp</c>.</summary>
+    /// <summary>The server's <c>/mcp</c> (the console's <c>/console/</c>).</summary>
     public Uri Endpoint { get; }
 
     public int Pid => _process.Id;
@@ -26,10 +26,17 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
     public string Stderr => string.Join("\n", _stderr);
 
     /// <summary>Starts <c>serve --http --urls http://127.0.0.1:0</c> (plus <paramref name="extra"/>) and waits until it listens.</summary>
-    public static async Task<HttpServerProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] extra)
+    public static Task<HttpServerProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] extra) =>
+        LaunchAsync(["serve", "--http"], extra, environment, ListeningUrl(), "/mcp");
+
+    /// <summary>Starts <c>keybrake-mcp console --urls http://127.0.0.1:0</c> (plus <paramref name="extra"/>); <see cref="Endpoint"/> is its <c>/console/</c>.</summary>
+    public static Task<HttpServerProcess> StartConsoleAsync(IReadOnlyDictionary<string, string?> environment, params string[] extra) =>
+        LaunchAsync(["console"], extra, environment, ConsoleUrl(), "/console/");
+
+    private static async Task<HttpServerProcess> LaunchAsync(string[] command, string[] extra, IReadOnlyDictionary<string, string?> environment, Regex listening, string path)
     {
         string[] urls = extra.Contains("--urls") ? [] : ["--urls", "http://127.0.0.1:0"];
-        var start = BuiltTool.StartInfo(["serve", "--http", .. urls, .. extra]);
+        var start = BuiltTool.StartInfo([.. command, .. urls, .. extra]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         foreach (var (key, value) in environment)
@@ -49,7 +56,7 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
             }
 
             stderr.Enqueue(e.Data);
-            if (ListeningUrl().Match(e.Data) is { Success: true } match)
+            if (listening.Match(e.Data) is { Success: true } match)
             {
                 url.TrySetResult(match.Groups[1].Value);
             }
@@ -59,7 +66,7 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         try
         {
-            return new HttpServerProcess(process, stderr, new Uri(await url.Task.WaitAsync(TimeSpan.FromSeconds(60)) + "/mcp"));
+            return new HttpServerProcess(process, stderr, new Uri(await url.Task.WaitAsync(TimeSpan.FromSeconds(60)) + path));
         }
         catch
         {
@@ -96,4 +103,7 @@ public sealed partial class HttpServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"over Streamable HTTP at (http://[^\s/,]+)/mcp")]
     private static partial Regex ListeningUrl();
+
+    [GeneratedRegex(@"console at (http://[^\s/,]+)/console/")]
+    private static partial Regex ConsoleUrl();
 }
