@@ -21,6 +21,12 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not at once: a client's first requests go to a server that has just started, and they come first.
+        if (!await WaitAsync(Interval(), stoppingToken))
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
@@ -38,7 +44,7 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
             }
 
             // A full batch: more may be due at once.
-            if (sent < settings.BatchSize && !await WaitAsync(settings.PollInterval, stoppingToken))
+            if (sent < settings.BatchSize && !await WaitAsync(Interval(), stoppingToken))
             {
                 break;
             }
@@ -119,6 +125,9 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
             await outbox.PruneAsync(now - KeepFinished, ct);
         }
     }
+
+    private TimeSpan Interval() =>
+        manifests.Current.Roles.Values.Any(r => !r.Notify.IsEmpty) ? settings.PollInterval : settings.IdlePollInterval;
 
     private async Task<bool> WaitAsync(TimeSpan wait, CancellationToken stoppingToken)
     {

@@ -6,6 +6,12 @@ public sealed record NotificationSettings
     /// <summary>How often an idle dispatcher looks for events (a read). Default 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often it looks while no manifest names an endpoint: events are still routed (to nobody) so that an endpoint
+    /// added later is not sent a backlog, but every stdio server of a machine need not read the ledger each second. Default 30 s.
+    /// </summary>
+    public TimeSpan IdlePollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long one POST may take, connection included. Default 10 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
