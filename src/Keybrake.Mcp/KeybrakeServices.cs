@@ -19,6 +19,9 @@ public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Str
     /// <summary>Stripe is the embedded simulator (<c>serve --sandbox</c>): every tool result is marked as such.</summary>
     public bool Sandbox { get; init; }
 
+    /// <summary>OpenTelemetry's export settings (<c>OTEL_*</c>); off unless given.</summary>
+    public Observability.TelemetrySettings Telemetry { get; init; } = Observability.TelemetrySettings.Off;
+
     /// <summary>The tunables, from <see cref="Environment"/> unless given.</summary>
     public ServerSettings Settings { get; init; } = ServerSettings.FromEnvironment(Environment);
 }

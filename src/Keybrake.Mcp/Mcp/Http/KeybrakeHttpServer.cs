@@ -1,6 +1,7 @@
 using Keybrake.Mcp.Governance;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HostFiltering;
@@ -26,7 +27,8 @@ public static class KeybrakeHttpServer
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
         // appsettings files or ASPNETCORE_ variables of the working folder must not reconfigure a security boundary.
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection();
+        // OpenTelemetry's own variables, as checked (empty unless an OTLP endpoint is set).
+        builder.Configuration.AddInMemoryCollection(options.Telemetry.Enabled ? options.Telemetry.Sdk : []);
         builder.Logging.ClearProviders();
         logging(builder.Logging);
         builder.WebHost.UseUrls(settings.Urls);
@@ -38,6 +40,7 @@ public static class KeybrakeHttpServer
         });
 
         builder.Services.AddKeybrake(manifests, options);
+        builder.Services.AddKeybrakeTelemetry(options.Telemetry);
         builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
         builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
