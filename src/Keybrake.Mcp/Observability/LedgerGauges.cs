@@ -59,9 +59,15 @@ public sealed class LedgerGauges : BackgroundService
 
     private async Task<Reading> ReadAsync(CancellationToken ct)
     {
-        var held = (await _ledger.ReadHeldAsync(ct))
-            .Select(h => new Measurement<long>(h.AmountMinor, new KeyValuePair<string, object?>("currency", h.Currency)))
-            .ToList();
+        // Zero for every budget currency too: a series that exists before money is first held, and drops back to 0.
+        var amounts = _manifests.Current.Roles.Values.SelectMany(r => r.Budgets).Select(b => b.Limit.Currency.Code).Distinct()
+            .ToDictionary(code => code, _ => 0L, StringComparer.Ordinal);
+        foreach (var held in await _ledger.ReadHeldAsync(ct))
+        {
+            amounts[held.Currency] = held.AmountMinor;
+        }
+
+        var holds = amounts.Select(a => new Measurement<long>(a.Value, new KeyValuePair<string, object?>("currency", a.Key))).ToList();
         var utilization = new List<Measurement<double>>();
         foreach (var role in _manifests.Current.Roles.Values)
         {
@@ -77,7 +83,7 @@ public sealed class LedgerGauges : BackgroundService
             }
         }
 
-        return new Reading(held, utilization);
+        return new Reading(holds, utilization);
     }
 
     private sealed record Reading(IReadOnlyList<Measurement<long>> Held, IReadOnlyList<Measurement<double>> Utilization);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Keybrake.Mcp.Observability;
 
@@ -25,7 +26,9 @@ public static class TelemetryServices
         var telemetry = services.AddOpenTelemetry().ConfigureResource(r => OtlpPipelines.Resource(r, settings));
         if (settings.TracesEndpoint is { } traces)
         {
-            telemetry.WithTracing(t => OtlpPipelines.Traces(t, settings, traces));
+            // The HTTP request's span too: the MCP span's parent when the client sends no _meta.traceparent. Without it the
+            // parent is ASP.NET's unsampled request activity, and the default parent-based sampler drops every such call.
+            telemetry.WithTracing(t => OtlpPipelines.Traces(t.AddAspNetCoreInstrumentation(), settings, traces));
         }
 
         if (settings.MetricsEndpoint is { } metrics)
