@@ -55,7 +55,7 @@ public sealed class PrometheusMetricsTests
         Assert.Contains("keybrake_stripe_duration_seconds_bucket{", text);
         Assert.Contains("keybrake_money_moved_total{", text);
         Assert.Contains("keybrake_money_held{", text);
-        Assert.Contains("keybrake_budget_utilization", text);
+        Assert.Contains("keybrake_budget_utilization{", text);
 
         var (exit, output) = await PromtoolAsync(text);
         Assert.True(exit == 0, $"promtool check metrics failed ({exit}):\n{output}\n--- scraped ---\n{text}");
