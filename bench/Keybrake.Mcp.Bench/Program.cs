@@ -15,6 +15,7 @@ var scenarios = new Dictionary<string, Func<Task>>
     ["memory"] = () => MemoryScenario.RunAsync(quick ? 10_000 : 100_000),
     ["breakdown"] = () => BreakdownScenario.RunAsync(quick ? 1000 : 5000),
     ["instances"] = () => InstancesScenario.RunAsync(quick ? 1 : 3, quick ? 1 : 2),
+    ["telemetry"] = () => TelemetryScenario.RunAsync(quick ? 2 : 4, quick ? 2 : 4),
 };
 
 if (scenario == "loop")

@@ -21,6 +21,8 @@ public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Str
 
     /// <summary>How notifications are polled, sent and retried.</summary>
     public Notifications.NotificationSettings Notifications { get; init; } = new();
+    /// <summary>OpenTelemetry's export settings (<c>OTEL_*</c>); off unless given.</summary>
+    public Observability.TelemetrySettings Telemetry { get; init; } = Observability.TelemetrySettings.Off;
 
     /// <summary>The tunables, from <see cref="Environment"/> unless given.</summary>
     public ServerSettings Settings { get; init; } = ServerSettings.FromEnvironment(Environment);

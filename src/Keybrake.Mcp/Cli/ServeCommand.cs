@@ -4,6 +4,7 @@ using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Mcp;
 using Keybrake.Mcp.Mcp.Http;
 using Keybrake.Mcp.Mcp.Stdio;
+using Keybrake.Mcp.Observability;
 using Keybrake.Mcp.Sandbox;
 using Keybrake.Mcp.Stripe;
 using Microsoft.AspNetCore.Builder;
@@ -84,6 +85,21 @@ public static class ServeCommand
         command.SetAction(async (parse, ct) =>
         {
             var cli = context(parse);
+            TelemetrySettings telemetry;
+            try
+            {
+                telemetry = TelemetrySettings.FromEnvironment(cli.Environment);
+            }
+            catch (SettingsException ex)
+            {
+                foreach (var problem in ex.Problems)
+                {
+                    cli.Error.WriteLine($"serve: {problem}");
+                }
+
+                return ExitCodes.BadUsage;
+            }
+
             var manifests = cli.LoadManifests();
             if (manifests is null)
             {
@@ -114,6 +130,7 @@ public static class ServeCommand
             {
                 ManifestsDirectory = cli.ManifestsDirectory,
                 Sandbox = simulated is not null,
+                Telemetry = telemetry,
             };
             return parse.GetValue(agent) is { } name
                 ? await ServeStdioAsync(cli, manifests, options, name, ct)
@@ -160,7 +177,14 @@ public static class ServeCommand
             ProtocolGuard.Apply(o);
         });
 
+        if (options.Telemetry.MetricsEndpoint is not null)
+        {
+            services.AddSingleton<IHostedService, LedgerGauges>();
+        }
+
         await using var provider = services.BuildServiceProvider();
+        // Built before the server runs and disposed once it has ended: what is still batched is flushed on exit.
+        using var telemetry = StdioTelemetry.Start(options.Telemetry);
         var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
         var logger = loggerFactory.CreateLogger("keybrake");
         var serverOptions = provider.GetRequiredService<IOptions<McpServerOptions>>().Value;

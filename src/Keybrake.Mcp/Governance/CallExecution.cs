@@ -68,7 +68,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
 
         var invocation = call.Invocation with { Prepared = resolved.Prepared };
         var result = await ExecuteAsync(operation, invocation, resolved, new ExecutionKeys(idempotencyKey, call.CallId, call.Agent), ct);
-        return await CompleteAsync(call.CallId, operation, result, replayed: false, call.StartedTimestamp, ct);
+        return await CompleteAsync(call, call.CallId, operation, result, replayed: false, ct);
     }
 
     /// <summary>
@@ -82,6 +82,8 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
         if (earlier.Outcome == AuditOutcomes.Allowed && earlier.Result is { } stored && JsonNode.Parse(stored) is JsonObject result)
         {
             result["replayed"] = true;
+            // Answered, not moved again: the money was counted when it moved.
+            call.Ending = new CallEnding(AuditOutcomes.Allowed, null, null);
             logger.LogInformation("Answered retry of {CallId} ({Tool}) from the ledger", earlier.CallId, operation.Name);
             return new ToolResponse(false, result);
         }
@@ -117,7 +119,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
 
         var keys = new ExecutionKeys(earlier.IdempotencyKey!, earlier.CallId, call.Agent) { Resend = true };
         var outcome = await ExecuteAsync(operation, again, Resolution.Resend, keys, ct);
-        return await CompleteAsync(earlier.CallId, operation, outcome, replayed: true, call.StartedTimestamp, ct);
+        return await CompleteAsync(call, earlier.CallId, operation, outcome, replayed: true, ct);
     }
 
     /// <summary>Sends the call to Stripe; never throws but for cancellation: whatever else happens is an unknown outcome.</summary>
@@ -138,9 +140,9 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
         }
     }
 
-    private async Task<ToolResponse> CompleteAsync(string callId, IToolOperation operation, ExecutionResult result, bool replayed, long started, CancellationToken ct)
+    private async Task<ToolResponse> CompleteAsync(ToolCall call, string callId, IToolOperation operation, ExecutionResult result, bool replayed, CancellationToken ct)
     {
-        var durationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var durationMs = (long)Stopwatch.GetElapsedTime(call.StartedTimestamp).TotalMilliseconds;
         ToolResponse response;
         CallCompletion completion;
         switch (result)
@@ -171,6 +173,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
                     RecurringDelta = ok.RecurringDelta,
                     DurationMs = durationMs, Result = operation.Effect == ToolEffect.Read ? null : stored.ToJsonString(),
                 };
+                call.Ending = new CallEnding(AuditOutcomes.Allowed, null, ok.Moved);
                 break;
             case ExecutionResult.Failed failed:
                 response = ToolResponse.Error(failed.Denial);
@@ -179,6 +182,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
                     CallId = callId, Outcome = AuditOutcomes.Failed, Code = failed.Denial.Code, Message = failed.Denial.Message,
                     StripeRequestId = failed.StripeRequestId, DurationMs = durationMs,
                 };
+                call.Ending = new CallEnding(AuditOutcomes.Failed, failed.Denial.Code, null);
                 break;
             case ExecutionResult.Unknown unknown:
                 var denial = new Denial(DenialCodes.OutcomeUnknown,
@@ -189,6 +193,7 @@ public sealed class CallExecution(ILedger ledger, Refusals refusals, ShadowRecor
                 {
                     CallId = callId, Outcome = AuditOutcomes.Unknown, Code = denial.Code, Message = denial.Message, DurationMs = durationMs,
                 };
+                call.Ending = new CallEnding(AuditOutcomes.Unknown, denial.Code, null);
                 break;
             default:
                 throw new UnreachableException();

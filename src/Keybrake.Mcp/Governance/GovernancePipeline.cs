@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Keybrake.Mcp.Governance.Steps;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
+using Keybrake.Mcp.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace Keybrake.Mcp.Governance;
@@ -33,12 +34,21 @@ public sealed class GovernancePipeline(GovernanceSteps steps, CallExecution exec
         string? auth = null)
     {
         var call = new ToolCall(agent, toolName, arguments, prompt, time) { Auth = auth };
+        var response = await RunAsync(call, ct);
+        CallTelemetry.Record(call, response);
+        return response;
+    }
+
+    private async Task<ToolResponse> RunAsync(ToolCall call, CancellationToken ct)
+    {
+        var (agent, toolName, arguments, prompt, auth) = (call.Agent, call.ToolName, call.Arguments, call.Prompt, call.Auth);
         try
         {
             foreach (var step in steps.Full)
             {
                 if (await step.CheckAsync(call, ct) is { } denial)
                 {
+                    call.RefusedBy = step;
                     return await refusals.RefuseAsync(call, denial, ct);
                 }
 

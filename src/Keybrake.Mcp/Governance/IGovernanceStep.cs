@@ -8,6 +8,9 @@ namespace Keybrake.Mcp.Governance;
 public interface IGovernanceStep
 {
     ValueTask<Denial?> CheckAsync(ToolCall call, CancellationToken ct);
+
+    /// <summary>The step's name where a refusal is reported (telemetry's <c>keybrake.refusal.step</c>): its type's, by default.</summary>
+    string Name => GetType().Name;
 }
 
 /// <summary>

@@ -30,6 +30,7 @@ public sealed class Refusals(ILedger ledger, SpentBudgetHints hints, ILogger<Ref
         }
 
         logger.LogInformation("Refused {Tool} for {Agent}: {Code}", call.ToolName, call.Agent, denial.Code);
+        call.Ending = new CallEnding(AuditOutcomes.Denied, denial.Code, null);
         return ToolResponse.Error(denial);
     }
 }

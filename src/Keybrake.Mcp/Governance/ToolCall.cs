@@ -92,6 +92,12 @@ public sealed class ToolCall
     /// <summary>The approval the call goes ahead on (<see cref="Steps.ApprovalStep"/>).</summary>
     public string? ApprovalId { get; internal set; }
 
+    /// <summary>The step that refused the call, set by the pipeline; null when none did, or the ledger refused it as it started.</summary>
+    public IGovernanceStep? RefusedBy { get; internal set; }
+
+    /// <summary>How the call ended (<see cref="Refusals"/>, <see cref="CallExecution"/>); null while it runs.</summary>
+    public CallEnding? Ending { get; internal set; }
+
     /// <summary>The invocation a tool resolves and executes.</summary>
     /// <remarks>Built on first use, which is after validation: only validated arguments are parsed, and only once.</remarks>
     public ToolInvocation Invocation => _invocation ??= new ToolInvocation(CallId, Agent, Role!, Grant!, Arguments) { Parsed = Operation!.ParseArguments(Arguments) };

@@ -59,6 +59,9 @@ public interface ILedger
     /// <summary>Usage of each budget of a role, per agent for agent budgets.</summary>
     Task<IReadOnlyList<BudgetUsage>> ReadUsageAsync(RoleManifest role, CancellationToken ct);
 
+    /// <summary>Money held now (calls under way or unknown, pending approvals), summed by currency.</summary>
+    Task<IReadOnlyList<HeldMoney>> ReadHeldAsync(CancellationToken ct);
+
     /// <summary>Takes or renews an instance's lease (its expiry moves on).</summary>
     Task RenewLeaseAsync(InstanceLease lease, CancellationToken ct);
 

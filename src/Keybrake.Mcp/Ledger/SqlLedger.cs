@@ -371,6 +371,12 @@ public sealed class SqlLedger(ILedgerDatabase database, TimeProvider time, Insta
         }, ct, snapshot: true);
     }
 
+    public Task<IReadOnlyList<HeldMoney>> ReadHeldAsync(CancellationToken ct) =>
+        database.ReadAsync<IReadOnlyList<HeldMoney>>(async s => [.. await s.Connection.QueryAsync<HeldMoney>(
+            // Cast: PostgreSQL's SUM of a bigint is a numeric.
+            "SELECT currency, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM spend GROUP BY currency ORDER BY currency", transaction: s.Transaction)],
+            ct, snapshot: true);
+
     public Task RenewLeaseAsync(InstanceLease lease, CancellationToken ct) =>
         database.WriteAsync(s => s.Connection.ExecuteAsync(
             "INSERT INTO instance_lease (instance_id, host, pid, started_at_ms, renewed_at_ms, expires_at_ms) " +

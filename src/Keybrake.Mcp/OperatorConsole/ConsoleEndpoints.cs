@@ -1,5 +1,6 @@
 using System.Text;
 using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -29,10 +30,23 @@ public static class ConsoleEndpoints
         services.AddSingleton<ApprovalsPage>();
         services.AddSingleton<AuditPage>();
         services.AddSingleton<ConsoleActions>();
+        services.AddSingleton<MetricsDoor>();
+        // /metrics on the console's port: this process's call metrics (when it serves calls) and the ledger's gauges.
+        services.AddKeybrakeMetrics();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapOperatorConsole(this IEndpointRouteBuilder app)
+    /// <summary>The console's pages and, behind an operator's credential, <c>/metrics</c> in Prometheus' format.</summary>
+    public static WebApplication UseOperatorConsole(this WebApplication app)
+    {
+        var door = app.Services.GetRequiredService<MetricsDoor>();
+        app.Use((context, next) => door.InvokeAsync(context, next));
+        app.MapOperatorConsole();
+        app.MapKeybrakeMetrics(MetricsDoor.Path);
+        return app;
+    }
+
+    private static IEndpointRouteBuilder MapOperatorConsole(this IEndpointRouteBuilder app)
     {
         const string root = ConsoleSettings.PathBase;
         var s = app.ServiceProvider;

@@ -42,7 +42,7 @@ public static class ConsoleHost
             context.Response.Redirect(ConsoleSettings.PathBase + "/");
             return Task.CompletedTask;
         });
-        app.MapOperatorConsole();
+        app.UseOperatorConsole();
         app.Services.GetService<ManifestReloader>()?.Start();
         return app;
     }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using Keybrake.Mcp.Observability;
 using Stripe;
 
 namespace Keybrake.Mcp.Stripe;
@@ -15,7 +17,30 @@ public sealed class StripeRetry(StripeConnection connection, TimeProvider time)
     /// <summary>How many times Stripe.net itself retries a request before its error reaches us.</summary>
     public int NetworkRetries => connection.MaxNetworkRetries;
 
-    public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    /// <param name="tool">The tool, and <paramref name="operation"/> the step of its call (resolve, execute, ...), for telemetry.</param>
+    public Task<T> RunAsync<T>(string tool, string operation, Func<Task<T>> call, CancellationToken ct) =>
+        StripeTelemetry.Enabled ? RunObservedAsync(tool, operation, call, ct) : RunAsync(call, ct);
+
+    private async Task<T> RunObservedAsync<T>(string tool, string operation, Func<Task<T>> call, CancellationToken ct)
+    {
+        using var span = StripeTelemetry.Start(tool, operation);
+        var started = StripeTelemetry.Started();
+        try
+        {
+            return await RunAsync(call, ct);
+        }
+        catch (Exception ex) when (span is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            StripeTelemetry.Stop(started, tool, operation);
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {

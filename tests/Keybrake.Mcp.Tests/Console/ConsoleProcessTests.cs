@@ -42,6 +42,20 @@ public sealed class ConsoleProcessTests
         await KeybrakeCli.RunAsync(["agents", "--json"], n => world.Env(n), list, new StringWriter());
         Assert.Contains("\"agent\":\"plan-bot\",\"role\":\"subscriptions\",\"status\":\"active\"", list.ToString());
         Assert.Equal(HttpStatusCode.NotFound, (await console.GetAsync("/mcp")).Status);
+
+        // Its /metrics: the ledger's gauges (this process serves no calls), to an operator's token only.
+        using var scraper = new HttpClient { BaseAddress = baseUrl };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await scraper.GetAsync("/metrics")).StatusCode);
+        scraper.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issued.ToString().Trim());
+        var metrics = "";
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); !metrics.Contains("keybrake_budget_utilization{") && waited.Elapsed < TimeSpan.FromSeconds(20);)
+        {
+            await Task.Delay(200);
+            metrics = await scraper.GetStringAsync("/metrics");
+        }
+
+        Assert.Contains("keybrake_budget_utilization{", metrics);
+        Assert.Contains("role=\"support-refunds\"", metrics);
         Assert.DoesNotContain(issued.ToString().Trim(), process.Stderr);
     }
 }

@@ -8,6 +8,9 @@ namespace Keybrake.Mcp.Governance.Steps;
 /// </summary>
 public sealed class ShadowMode(IShadowableStep step, ShadowRecorder shadows) : IGovernanceStep
 {
+    /// <summary>The wrapped step's: it is the one that refuses.</summary>
+    public string Name => step.Name;
+
     public async ValueTask<Denial?> CheckAsync(ToolCall call, CancellationToken ct)
     {
         if (!call.Grant!.Shadow)

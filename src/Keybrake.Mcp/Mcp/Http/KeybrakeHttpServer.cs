@@ -3,8 +3,10 @@ using Keybrake.Mcp.Hosting;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.OperatorConsole;
+using Keybrake.Mcp.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.AspNetCore;
@@ -20,7 +22,10 @@ public static class KeybrakeHttpServer
     public static WebApplication Build(ManifestSet manifests, KeybrakeOptions options, HttpServerSettings settings, Action<ILoggingBuilder> logging)
     {
         var builder = SlimWebHost.CreateBuilder(settings.Urls, settings.AllowedHosts, logging);
+        // OpenTelemetry's own variables, as checked (empty unless an OTLP endpoint is set).
+        builder.Configuration.AddInMemoryCollection(options.Telemetry.Enabled ? options.Telemetry.Sdk : []);
         builder.Services.AddKeybrake(manifests, options);
+        builder.Services.AddKeybrakeTelemetry(options.Telemetry);
         builder.Services.AddSingleton(sp => new AgentTokens(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICallerResolver, ClaimsCaller>();
         builder.Services.AddSingleton(new OriginPolicy(settings.AllowedOrigins));
@@ -78,7 +83,7 @@ public static class KeybrakeHttpServer
         if (settings.Console)
         {
             // The console's pages take no agent credential: they answer to an operator's session cookie only.
-            app.MapOperatorConsole();
+            app.UseOperatorConsole();
         }
 
         return app;

@@ -36,7 +36,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await clients.Retry.RunAsync(() => ResolveCoreAsync(call, Client(call), ct), ct);
+            return await clients.Retry.RunAsync(Name, "resolve", () => ResolveCoreAsync(call, Client(call), ct), ct);
         }
         catch (StripeException ex)
         {
@@ -63,7 +63,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, resolved, keys, Client(call), ct), ct);
+            return await clients.Retry.RunAsync(Name, "execute", () => ExecuteCoreAsync(call, resolved, keys, Client(call), ct), ct);
         }
         catch (StripeException ex) when (Effect != ToolEffect.Read && StripeRetry.MayHaveApplied(ex))
         {
@@ -142,7 +142,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
 
         try
         {
-            return await clients.Retry.RunAsync(() => ReconcileCoreAsync(call, Client(call), ct), ct);
+            return await clients.Retry.RunAsync(Name, "reconcile", () => ReconcileCoreAsync(call, Client(call), ct), ct);
         }
         catch (StripeException ex)
         {
@@ -168,7 +168,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await clients.Retry.RunAsync(() => ExecuteCoreAsync(call, Resolution.Resend, keys, Client(call), ct), ct) switch
+            return await clients.Retry.RunAsync(Name, "resend", () => ExecuteCoreAsync(call, Resolution.Resend, keys, Client(call), ct), ct) switch
             {
                 ExecutionResult.Succeeded ok => new Reconciliation.Happened(ok.Result, ok.Moved, ok.Object) { RecurringDelta = ok.RecurringDelta },
                 ExecutionResult.Failed failed => new Reconciliation.DidNotHappen($"Stripe refused the request sent again with its idempotency key: {failed.Denial.Message}"),
@@ -212,7 +212,7 @@ public abstract class StripeTool(StripeClients clients) : IToolOperation
     {
         try
         {
-            return await clients.Retry.RunAsync(() => ChangedSinceCoreAsync(call, Client(call), ct), ct);
+            return await clients.Retry.RunAsync(Name, "check", () => ChangedSinceCoreAsync(call, Client(call), ct), ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
