@@ -64,11 +64,16 @@ public static class Published
         var args = new List<string> { "publish", Path.Combine(RepoRoot, "src", "Keybrake.Mcp", "Keybrake.Mcp.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q" };
         if (variant == Variant.ReadyToRun)
         {
-            args.AddRange(["-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true"]);
+            args.AddRange(["-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true", "-p:PublishAot=false"]);
         }
         else if (variant == Variant.NativeAot)
         {
             args.AddRange(["-r", "linux-x64", "-p:PublishAot=true"]);
+        }
+        else
+        {
+            // The project publishes natively by default (its linux-x64 tool package): the JIT build says otherwise.
+            args.Add("-p:PublishAot=false");
         }
 
         Console.Error.WriteLine($"(publishing keybrake-mcp, {variant}, to {output})");

@@ -5,7 +5,7 @@ using Keybrake.Mcp.Tests.TestServices;
 
 namespace Keybrake.Mcp.Tests.Cli;
 
-/// <summary>The NuGet package is both a .NET tool and an MCP server package whose server.json matches it.</summary>
+/// <summary>The top-level NuGet package is both a .NET tool (with a native linux-x64 and a framework-dependent package) and an MCP server package whose server.json matches it.</summary>
 public sealed class PackageTests
 {
     private static string ProjectDirectory => Path.Combine(BuiltTool.RepoRoot, "src", "Keybrake.Mcp");
@@ -21,11 +21,12 @@ public sealed class PackageTests
     }
 
     [Fact]
-    public async Task Pack_produces_a_tool_and_mcp_server_package_with_the_embedded_server_json()
+    public async Task Pack_produces_a_top_level_tool_and_mcp_server_package_naming_the_native_and_the_fallback_packages()
     {
         using var output = new TempDirectory();
         var configuration = BuiltTool.DllPath.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        // --no-build: the tests already built the tool; packing it again takes seconds instead of a minute.
+        // --no-build: the top-level package carries no program (the RID packages do: 'pack -r linux-x64', 'pack -r any';
+        // .ci/run builds both and installs the tool from them).
         var (code, stdout, stderr) = await RunDotnetAsync("pack", ProjectDirectory, "--no-build", "-c", configuration, "-o", output.Path, "--nologo");
         Assert.True(code == 0, stdout + stderr);
 
@@ -33,9 +34,17 @@ public sealed class PackageTests
         Assert.True(File.Exists(nupkg), $"no {nupkg}: {string.Join(", ", Directory.GetFiles(output.Path))}");
         using var zip = ZipFile.OpenRead(nupkg);
         var names = zip.Entries.Select(e => e.FullName).ToHashSet();
-        Assert.Contains("tools/net10.0/any/keybrake-mcp.dll", names);
-        Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", names);
         Assert.Contains("README.md", names);
+        Assert.DoesNotContain(names, n => n.EndsWith(".dll", StringComparison.Ordinal));
+
+        await using (var settings = zip.GetEntry("tools/any/any/DotnetToolSettings.xml")!.Open())
+        {
+            var tool = await XDocument.LoadAsync(settings, LoadOptions.None, CancellationToken.None);
+            Assert.Equal("keybrake-mcp", tool.Descendants("Command").Single().Attribute("Name")!.Value);
+            Assert.Equal(
+                [("linux-x64", "Keybrake.Mcp.linux-x64"), ("any", "Keybrake.Mcp.any")],
+                tool.Descendants("RuntimeIdentifierPackage").Select(p => (p.Attribute("RuntimeIdentifier")!.Value, p.Attribute("Id")!.Value)));
+        }
 
         await using (var stream = zip.GetEntry(".mcp/server.json")!.Open())
         {
