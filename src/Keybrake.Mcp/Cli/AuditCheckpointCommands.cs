@@ -47,14 +47,20 @@ public static class AuditCheckpointCommands
         {
             var cli = context(parse);
             AuditSigningKey key;
+            var path = parse.GetValue(keyFile)!;
             try
             {
-                key = AuditSigningKey.Load(parse.GetValue(keyFile)!);
+                key = AuditSigningKey.Load(path);
             }
             catch (AuditKeyException ex)
             {
                 cli.Error.WriteLine($"--key: {ex.Message}");
                 return ExitCodes.BadUsage;
+            }
+
+            if (AuditKeyFiles.IsReadableByOthers(path))
+            {
+                cli.Error.WriteLine($"warning: --key: {path} can be read by other users; 'chmod 600 {path}'");
             }
 
             using (key)

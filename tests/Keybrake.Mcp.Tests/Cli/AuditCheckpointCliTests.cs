@@ -157,7 +157,7 @@ public sealed class AuditCheckpointCliTests
     }
 
     [Fact]
-    public async Task Bad_usage_exits_2()
+    public async Task Bad_usage_exits_2_and_a_key_others_can_read_is_warned_about()
     {
         using var f = await ChainedLog.CreateAsync();
         using var dir = new TempDirectory();
@@ -167,6 +167,14 @@ public sealed class AuditCheckpointCliTests
         var (publicAsPrivate, _, error) = await RunAsync("audit", "checkpoint", "--key", key + ".pub", "--db", f.Database.Path);
         Assert.Equal(2, publicAsPrivate);
         Assert.Contains("holds a public key; give the private key file", error);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            var (readable, _, warning) = await RunAsync("audit", "checkpoint", "--key", key, "--db", f.Database.Path);
+            Assert.Equal(0, readable);
+            Assert.Contains($"warning: --key: {key} can be read by other users; 'chmod 600 {key}'", warning);
+        }
+
         await File.WriteAllTextAsync(dir.File("junk.pem"), "not a key");
         var (junk, _, junkError) = await RunAsync("audit", "checkpoint", "--key", dir.File("junk.pem"), "--db", f.Database.Path);
         Assert.Equal(2, junk);
