@@ -24,6 +24,9 @@ public sealed record KeybrakeOptions(LedgerLocation Ledger, StripeConnection Str
     /// <summary>OpenTelemetry's export settings (<c>OTEL_*</c>); off unless given.</summary>
     public Observability.TelemetrySettings Telemetry { get; init; } = Observability.TelemetrySettings.Off;
 
+    /// <summary>The key that signs audit checkpoints (<c>serve --audit-key</c>); null: this server signs none.</summary>
+    public Ledger.Checkpoints.AuditSigningKey? AuditKey { get; init; }
+
     /// <summary>The tunables, from <see cref="Environment"/> unless given.</summary>
     public ServerSettings Settings { get; init; } = ServerSettings.FromEnvironment(Environment);
 }
@@ -70,6 +73,19 @@ public static class KeybrakeServices
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Notifications.NotificationDispatcher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<Notifications.NotificationDispatcher>());
         services.AddHostedService(sp => new Hosting.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Hosting.IdleMemoryTrimmer>>()));
+        if (options.AuditKey is { } auditKey)
+        {
+            services.AddSingleton(sp => new Ledger.Checkpoints.AuditCheckpointer(sp.GetRequiredService<ILedgerDatabase>(), auditKey,
+                [.. options.Settings.AuditAnchors.Select(a => Ledger.Checkpoints.CheckpointAnchors.Create(a, Console.Error,
+                    new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()))],
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Ledger.Checkpoints.AuditCheckpointer>>()));
+            services.AddHostedService(sp => new Hosting.CheckpointPublisher(sp.GetRequiredService<Ledger.Checkpoints.AuditCheckpointer>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Hosting.CheckpointPublisher>>())
+            {
+                Interval = options.Settings.AuditCheckpointInterval,
+            });
+        }
+
         if (options.ManifestsDirectory is { } directory)
         {
             services.AddSingleton(sp => new ManifestReloader(directory, sp.GetRequiredService<ManifestSource>(), sp.GetRequiredService<ILogger<ManifestReloader>>()));

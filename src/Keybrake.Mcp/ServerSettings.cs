@@ -43,6 +43,18 @@ public sealed record ServerSettings
     /// <summary><c>KEYBRAKE_LOG_LEVEL</c>: what servers write to stderr; <c>--log-level</c> wins. Default: warning (nothing per call).</summary>
     public LogLevel? LogLevel { get; init; }
 
+    /// <summary><c>KEYBRAKE_AUDIT_KEY</c>: the private key (from <c>audit keygen</c>) a server signs audit checkpoints with; <c>serve --audit-key</c> wins. Default: none, no checkpoints.</summary>
+    public string? AuditKey { get; init; }
+
+    /// <summary><c>KEYBRAKE_AUDIT_CHECKPOINT_SECONDS</c>: how often a server with an audit key checkpoints the chain's head, when it moved. Default 300 s.</summary>
+    public TimeSpan AuditCheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>KEYBRAKE_AUDIT_ANCHORS</c>: where those checkpoints go, comma-separated: <c>stderr</c>, <c>syslog[:SOCKET]</c>, an
+    /// http(s) webhook URL, an absolute file path. Default: <c>stderr</c>.
+    /// </summary>
+    public IReadOnlyList<string> AuditAnchors { get; init; } = [Ledger.Checkpoints.CheckpointAnchors.Default];
+
     /// <summary>The defaults, changed by whatever the environment sets; throws <see cref="SettingsException"/> naming each unusable value.</summary>
     public static ServerSettings FromEnvironment(Func<string, string?> env)
     {
@@ -69,6 +81,18 @@ public sealed record ServerSettings
             }, "full or normal"),
             Database = Checked(env, "KEYBRAKE_DB", problems, value => LedgerError(value) is { } bad ? $"KEYBRAKE_DB: {bad}" : null),
             Manifests = Checked(env, "KEYBRAKE_MANIFESTS", problems, _ => null),
+            AuditKey = Checked(env, "KEYBRAKE_AUDIT_KEY", problems, _ => null),
+            AuditCheckpointInterval = Read(env, "KEYBRAKE_AUDIT_CHECKPOINT_SECONDS", problems, defaults.AuditCheckpointInterval,
+                text => Whole(text, 1) is { } s ? TimeSpan.FromSeconds(s) : null, "a whole number of seconds, at least 1"),
+            AuditAnchors = Checked(env, "KEYBRAKE_AUDIT_ANCHORS", problems, value => Ledger.Checkpoints.CheckpointAnchors.Split(value) switch
+            {
+                [] => "KEYBRAKE_AUDIT_ANCHORS: names no anchor (unset it for the default, stderr)",
+                var entries => entries.Select(Ledger.Checkpoints.CheckpointAnchors.Problem).FirstOrDefault(p => p is not null) is { } bad
+                    ? $"KEYBRAKE_AUDIT_ANCHORS: {bad}"
+                    : null,
+            }) is { } anchors
+                ? Ledger.Checkpoints.CheckpointAnchors.Split(anchors)
+                : defaults.AuditAnchors,
             LogLevel = Checked(env, "KEYBRAKE_LOG_LEVEL", problems,
                 value => Cli.LogLevels.Parse(value) is null ? $"KEYBRAKE_LOG_LEVEL: '{value}' is not one of {Cli.LogLevels.Names}" : null) is { } level
                 ? Cli.LogLevels.Parse(level)

@@ -26,6 +26,7 @@ public static class AuditCommand
         var command = new Command("audit", "Show the audit log, newest last; filter it, or export it as JSON lines or CSV.")
         {
             agent, tool, outcome, since, until, json, csv, limit, AuditChainCommands.Verify(context), AuditChainCommands.Export(context),
+            AuditCheckpointCommands.Keygen(context), AuditCheckpointCommands.Checkpoint(context),
         };
         command.Validators.Add(result =>
         {

@@ -26,6 +26,7 @@ public static class CliExamples
             "keybrake-mcp serve --agent refund-bot --log-level information   # one line per call on stderr",
             "keybrake-mcp serve --http --db postgres://keybrake:PASSWORD@db.internal:5432/keybrake   # one of several instances",
             "keybrake-mcp serve --sandbox --http --console        # and the operators' console at /console",
+            "KEYBRAKE_AUDIT_ANCHORS=/mnt/audit-anchor/checkpoints.jsonl,syslog keybrake-mcp serve --http --audit-key /etc/keybrake/audit-key.pem",
             "keybrake-mcp serve --http --auth-issuer https://login.example.com/realms/agents --public-url https://mcp.example.com/mcp   # also OAuth access tokens"],
         ["init"] = [
             "keybrake-mcp init support-refunds",
@@ -41,7 +42,14 @@ public static class CliExamples
             "keybrake-mcp audit --agent refund-bot --since 24h",
             "keybrake-mcp audit --outcome denied --json --limit 100 > denied.jsonl",
             "keybrake-mcp audit --tool issue_refund --since 7d --until 1d --csv > refunds.csv"],
-        ["audit verify"] = ["keybrake-mcp audit verify", "keybrake-mcp audit verify --file audit-chain.jsonl"],
+        ["audit verify"] = [
+            "keybrake-mcp audit verify",
+            "keybrake-mcp audit verify --file audit-chain.jsonl",
+            "keybrake-mcp audit verify --file audit-chain.jsonl --checkpoints checkpoints.jsonl --public-key audit-key.pem.pub   # offline, as an auditor"],
+        ["audit keygen"] = ["keybrake-mcp audit keygen --out /etc/keybrake/audit-key.pem   # and audit-key.pem.pub for auditors"],
+        ["audit checkpoint"] = [
+            "keybrake-mcp audit checkpoint --key /etc/keybrake/audit-key.pem --out /mnt/audit-anchor/checkpoints.jsonl",
+            "keybrake-mcp audit checkpoint --key audit-key.pem | logger -t keybrake-audit   # a copy in syslog"],
         ["audit export"] = ["keybrake-mcp audit export > audit-chain.jsonl"],
         ["spend"] = ["keybrake-mcp spend", "keybrake-mcp spend --agent refund-bot --json"],
         ["agents"] = ["keybrake-mcp agents", "keybrake-mcp agents --json"],

@@ -40,9 +40,14 @@ public static class ServeCommand
         var agentClaim = new Option<string?>("--auth-agent-claim") { Description = $"With --auth-issuer: the token claim that names the agent (default {OAuthSettings.DefaultAgentClaim})." };
         var console = new Option<bool>("--console") { Description = "With --http: the operators' web console at /console on the same port (see 'keybrake-mcp console')." };
         var publicUrl = new Option<string?>("--public-url") { Description = "With --auth-issuer: this server's canonical /mcp URL, the audience tokens must carry (default: --urls + /mcp)." };
+        var auditKey = new Option<string?>("--audit-key")
+        {
+            Description = "Sign a checkpoint of the audit chain's head with this private key (from 'audit keygen') at start, every " +
+                          "KEYBRAKE_AUDIT_CHECKPOINT_SECONDS (default 300) when it moved, and at exit; sent to KEYBRAKE_AUDIT_ANCHORS (default stderr). Env KEYBRAKE_AUDIT_KEY.",
+        };
         var command = new Command("serve",
             "Serve the governed tools over MCP (stdio for one agent, or HTTP for many). With --sandbox: an embedded, simulated Stripe account " +
-            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts, issuer, agentClaim, publicUrl, console };
+            "(no key needed, its own ledger, results marked \"sandbox\": true).") { agent, http, urls, origins, hosts, issuer, agentClaim, publicUrl, console, auditKey };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(agent) is null) == !result.GetValue(http))
@@ -100,6 +105,13 @@ public static class ServeCommand
                 return ExitCodes.BadUsage;
             }
 
+            var signing = LoadAuditKey(cli, parse.GetValue(auditKey));
+            if (signing is { Problem: { } keyProblem })
+            {
+                cli.Error.WriteLine($"serve: {keyProblem}");
+                return ExitCodes.BadUsage;
+            }
+
             var manifests = cli.LoadManifests();
             if (manifests is null)
             {
@@ -131,6 +143,7 @@ public static class ServeCommand
                 ManifestsDirectory = cli.ManifestsDirectory,
                 Sandbox = simulated is not null,
                 Telemetry = telemetry,
+                AuditKey = signing?.Key,
             };
             return parse.GetValue(agent) is { } name
                 ? await ServeStdioAsync(cli, manifests, options, name, ct)
@@ -301,6 +314,31 @@ public static class ServeCommand
         await app.WaitForShutdownAsync(ct);
         await probe;
         return ExitCodes.Success;
+    }
+
+    /// <summary>The audit key <c>--audit-key</c> or <c>KEYBRAKE_AUDIT_KEY</c> names, if any, or why it cannot be used.</summary>
+    private static (Ledger.Checkpoints.AuditSigningKey? Key, string? Problem)? LoadAuditKey(CliContext cli, string? option)
+    {
+        var (path, source) = option is not null ? (option, "--audit-key") : (ServerSettings.FromEnvironment(cli.Environment).AuditKey, "KEYBRAKE_AUDIT_KEY");
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Ledger.Checkpoints.AuditSigningKey.Load(path);
+            if (Ledger.Checkpoints.AuditKeyFiles.IsReadableByOthers(path))
+            {
+                cli.Error.WriteLine($"serve: warning: {source}: {path} can be read by other users; 'chmod 600 {path}'");
+            }
+
+            return (key, null);
+        }
+        catch (Ledger.Checkpoints.AuditKeyException ex)
+        {
+            return (null, $"{source}: {ex.Message}");
+        }
     }
 
     /// <summary>The resource a server is without <c>--public-url</c>: its first <c>--urls</c> entry, + <c>/mcp</c>.</summary>

@@ -22,7 +22,8 @@ public static class AuditChainExport
     }.ToJsonString();
 
     /// <summary>Verifies an export; a break names its line. Records are the distinct calls the export covers.</summary>
-    public static async Task<AuditChainReport> VerifyAsync(TextReader reader, CancellationToken ct)
+    /// <param name="observe">Also given each event read, in order (a checkpoint check rides along the one read of the file).</param>
+    public static async Task<AuditChainReport> VerifyAsync(TextReader reader, CancellationToken ct, Action<AuditChainEvent>? observe = null)
     {
         var verifier = new AuditChainVerifier();
         long lineNumber = 0;
@@ -37,6 +38,7 @@ public static class AuditChainExport
             if (Parse(line, out var problem) is { } e)
             {
                 verifier.Add(e, lineNumber);
+                observe?.Invoke(e);
             }
             else
             {

@@ -92,6 +92,16 @@ internal static class AuditChainStore
     public static IAsyncEnumerable<AuditChainEvent> ReadAsync(LedgerSession s) =>
         s.Connection.QueryUnbufferedAsync<AuditChainEvent>("SELECT seq, call_id, at_ms, content, prev_hash, hash FROM audit_chain ORDER BY seq", transaction: s.Transaction);
 
+    /// <summary>The newest event (null for an empty chain): the head a checkpoint signs.</summary>
+    public static Task<AuditChainEvent?> ReadHeadAsync(LedgerSession s) =>
+        s.Connection.QueryFirstOrDefaultAsync<AuditChainEvent>(
+            "SELECT seq, call_id, at_ms, content, prev_hash, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", transaction: s.Transaction);
+
+    /// <summary>The event at <paramref name="seq"/>, or null when the chain has none there.</summary>
+    public static Task<AuditChainEvent?> ReadEventAsync(LedgerSession s, long seq) =>
+        s.Connection.QueryFirstOrDefaultAsync<AuditChainEvent>(
+            "SELECT seq, call_id, at_ms, content, prev_hash, hash FROM audit_chain WHERE seq = @seq", new { seq }, s.Transaction);
+
     /// <summary>Seals rows written before the chain existed, oldest first, so an upgraded ledger verifies.</summary>
     /// <remarks>Runs in the session's open (migration) transaction.</remarks>
     public static async Task BackfillAsync(LedgerSession s, long atMs)

@@ -120,4 +120,38 @@ public sealed class DbCommandTests
         Assert.Contains("already holds a ledger", againError);
         Assert.DoesNotContain(PostgresCluster.Password, againError);
     }
+
+    [Fact]
+    public async Task Checkpoints_signed_on_sqlite_verify_on_the_postgres_copy()
+    {
+        using var f = await ChainedLog.CreateAsync();
+        using var dir = new TempDirectory();
+        var env = Environment(dir);
+        var url = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync();
+        var key = dir.File("audit-key.pem");
+        var checkpoints = dir.File("checkpoints.jsonl");
+        Assert.Equal(0, (await RunAsync(env, "audit", "keygen", "--out", key)).Code);
+        var (signed, _, signError) = await RunAsync(env, "audit", "checkpoint", "--key", key, "--out", checkpoints, "--db", f.Database.Path);
+        Assert.True(signed == 0, signError);
+
+        var (copied, _, copyError) = await RunAsync(env, "db", "copy", "--from", f.Database.Path, "--to", url);
+        Assert.True(copied == 0, copyError);
+
+        // The chain is copied as it is, so the checkpoint signed on the file holds on PostgreSQL, and signing goes on there.
+        var (verified, output, error) = await RunAsync(env, "audit", "verify", "--db", url, "--checkpoints", checkpoints, "--public-key", key + ".pub");
+        Assert.True(verified == 0, output + error);
+        Assert.Contains("checkpoints ok: 1 signed by key", output);
+        using (var database = await LedgerDatabases.OpenMigratedAsync(LedgerLocation.Parse(url), null, CancellationToken.None))
+        {
+            await new SqlLedger(database, TimeProvider.System).RecordVerdictAsync(
+                new Verdict("call_on_postgres", new CallIdentity("refund-bot", "support-refunds"), "issue_refund", "{}", "not_allowed", "no", null), CancellationToken.None);
+        }
+
+        Assert.Equal(0, (await RunAsync(env, "audit", "checkpoint", "--key", key, "--out", checkpoints, "--db", url)).Code);
+        var (again, againOut, againError) = await RunAsync(env, "audit", "verify", "--db", url, "--checkpoints", checkpoints, "--public-key", key + ".pub");
+        Assert.True(again == 0, againOut + againError);
+        Assert.Contains("checkpoints ok: 2 signed by key", againOut);
+        Assert.Contains("the latest at seq 9", againOut);
+        Assert.DoesNotContain(PostgresCluster.Password, output + error + againOut + againError);
+    }
 }

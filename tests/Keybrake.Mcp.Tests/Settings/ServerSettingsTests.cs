@@ -16,6 +16,25 @@ public sealed class ServerSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(120), settings.ReconcileGrace);
         Assert.Equal(TimeSpan.FromSeconds(20), settings.LeaseLength);
         Assert.False(settings.FullSync);
+        Assert.Null(settings.AuditKey);
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.AuditCheckpointInterval);
+        Assert.Equal(["stderr"], settings.AuditAnchors);
+    }
+
+    [Fact]
+    public void Audit_checkpoint_variables_are_read()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["KEYBRAKE_AUDIT_KEY"] = "/etc/keybrake/audit-key.pem", ["KEYBRAKE_AUDIT_CHECKPOINT_SECONDS"] = "60",
+            ["KEYBRAKE_AUDIT_ANCHORS"] = "/var/lib/anchor/checkpoints.jsonl, https://anchor.example/in, syslog, syslog:/run/systemd/journal/dev-log, stderr",
+        };
+
+        var settings = ServerSettings.FromEnvironment(n => env.GetValueOrDefault(n));
+
+        Assert.Equal("/etc/keybrake/audit-key.pem", settings.AuditKey);
+        Assert.Equal(TimeSpan.FromMinutes(1), settings.AuditCheckpointInterval);
+        Assert.Equal(["/var/lib/anchor/checkpoints.jsonl", "https://anchor.example/in", "syslog", "syslog:/run/systemd/journal/dev-log", "stderr"], settings.AuditAnchors);
     }
 
     [Fact]
@@ -46,6 +65,9 @@ public sealed class ServerSettingsTests
     [InlineData("KEYBRAKE_RECONCILE_GRACE_SECONDS", "2m")]
     [InlineData("KEYBRAKE_DB_SYNCHRONOUS", "off")]
     [InlineData("KEYBRAKE_STRIPE_API_BASE", "localhost:12111")]
+    [InlineData("KEYBRAKE_AUDIT_CHECKPOINT_SECONDS", "0")]
+    [InlineData("KEYBRAKE_AUDIT_ANCHORS", "checkpoints.jsonl")]
+    [InlineData("KEYBRAKE_AUDIT_ANCHORS", "syslog:relative.sock")]
     public async Task A_bad_value_stops_every_command_and_names_the_variable(string name, string value)
     {
         var env = new Dictionary<string, string?> { [name] = value };

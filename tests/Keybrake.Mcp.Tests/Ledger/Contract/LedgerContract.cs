@@ -1,7 +1,9 @@
 using Keybrake.Mcp.Ledger;
+using Keybrake.Mcp.Ledger.Checkpoints;
 using Keybrake.Mcp.Manifests;
 using Keybrake.Mcp.Money;
 using Keybrake.Mcp.Tests.TestServices;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Keybrake.Mcp.Tests.Ledger.Contract;
@@ -122,6 +124,35 @@ public abstract class LedgerContract : IAsyncLifetime
         Assert.True(report.Ok, report.ToString());
         Assert.Equal((2L, 1), (report.Events, report.Records));
         Assert.Equal(report.Head, row.Hash);
+    }
+
+    [Fact]
+    public async Task A_servers_checkpoints_sign_the_head_another_process_moved_and_verify_against_the_chain()
+    {
+        var ledger = await LedgerAsync();
+        using var dir = new TempDirectory();
+        using var key = AuditSigningKey.Generate();
+        var file = dir.File("checkpoints.jsonl");
+        var checkpointer = new AuditCheckpointer(await OpenAgainAsync(), key,
+            [new FileCheckpointAnchor(file)], Clock,
+            NullLogger<AuditCheckpointer>.Instance);
+
+        Assert.Equal((0L, AuditChainContent.Genesis), (await checkpointer.CheckpointIfMovedAsync(Ct)) is { } empty ? (empty.Seq, empty.Head) : default);
+        await ledger.StartCallAsync(Start(Bot, TenDollars), Ct);
+        await ledger.CompleteCallAsync(new CallCompletion { CallId = "call_0001", Outcome = AuditOutcomes.Allowed, MovedMinor = 1000, Currency = "usd", DurationMs = 1 }, Ct);
+        var head = (await ledger.VerifyChainAsync(Ct)).Head;
+        Assert.Equal((2L, head), (await checkpointer.CheckpointIfMovedAsync(Ct)) is { } moved ? (moved.Seq, moved.Head) : default);
+        Assert.Null(await checkpointer.CheckpointIfMovedAsync(Ct));
+
+        var check = new AuditCheckpointCheck(key.Public, await AuditCheckpointFile.ReadAsync(file, Ct));
+        await foreach (var e in ledger.ReadChainAsync(Ct))
+        {
+            check.Observe(e);
+        }
+
+        var report = check.Finish();
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal(2, report.Checked);
     }
 
     [Fact]
