@@ -103,16 +103,24 @@ internal sealed class StateFile : IDisposable
             store.Add(JsonNode.Parse(json)!.AsObject());
             _written[reader.GetString(0)] = json;
         }
+
+        // As in the file: nothing to compare at the next save.
+        store.TakeChanges();
     }
 
     private bool Save(ObjectStore store)
     {
         var changed = false;
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var obj in store.All())
+        var (touched, removed) = store.TakeChanges();
+        foreach (var obj in touched)
         {
             var id = (string)obj["id"]!;
-            present.Add(id);
+            if (store.FindAnyUntouched(id) != obj)
+            {
+                // Removed since it was handed out (and maybe replaced by another object with its id).
+                continue;
+            }
+
             var json = obj.ToJsonString();
             if (_written.TryGetValue(id, out var before) && before == json)
             {
@@ -127,7 +135,7 @@ internal sealed class StateFile : IDisposable
             changed = true;
         }
 
-        foreach (var gone in _written.Keys.Where(id => !present.Contains(id)).ToList())
+        foreach (var gone in removed.Where(id => store.FindAnyUntouched(id) is null && _written.ContainsKey(id)))
         {
             Exec("DELETE FROM object WHERE id = $id", ("$id", gone));
             _written.Remove(gone);
