@@ -100,6 +100,11 @@ public sealed record DriveResult
 
     public long StderrBytes { get; init; }
 
+    /// <summary>Answers other than the expected one (warm-up included); most of them fail the run.</summary>
+    public long Unexpected { get; init; }
+
+    public string? FirstUnexpected { get; init; }
+
     public string? Error { get; init; }
 
     public string? StderrTail { get; init; }
