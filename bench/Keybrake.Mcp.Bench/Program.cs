@@ -1,6 +1,6 @@
 using Keybrake.Mcp.Bench;
 
-// dotnet run -c Release --project bench/Keybrake.Mcp.Bench -- <scenario> [--quick]
+// dotnet run -c Release --project bench/Keybrake.Mcp.Bench -- <scenario> [--quick]  (client: [--native PATH] [--server "CMD"] [--no-jit])
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 Console.WriteLine($"# Keybrake MCP benchmarks: {scenario}{(quick ? " (quick)" : "")}");
@@ -16,6 +16,7 @@ var scenarios = new Dictionary<string, Func<Task>>
     ["breakdown"] = () => BreakdownScenario.RunAsync(quick ? 1000 : 5000),
     ["instances"] = () => InstancesScenario.RunAsync(quick ? 1 : 3, quick ? 1 : 2),
     ["telemetry"] = () => TelemetryScenario.RunAsync(quick ? 2 : 4, quick ? 2 : 4),
+    ["client"] = () => ClientScenario.RunAsync(args, quick ? 2 : 5, quick ? 1 : 2, quick ? 1 : 3),
 };
 
 if (scenario == "loop")

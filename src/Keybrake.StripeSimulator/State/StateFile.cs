@@ -23,6 +23,10 @@ internal sealed class StateFile : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, string> _written = new(StringComparer.Ordinal);
+
+    // One connection, so one user at a time: idempotency keys are claimed and completed outside the account's lock, by
+    // concurrent requests, and two of them on the connection at once failed (a transaction inside another, answered 500).
+    private readonly Lock _use = new();
     private long _loadedVersion = -1;
 
     public StateFile(string path)
@@ -40,53 +44,59 @@ internal sealed class StateFile : IDisposable
     /// <summary>A value kept with the account (e.g. whether it was seeded), created by <paramref name="create"/> on first use.</summary>
     public string Meta(string key, Func<string> create)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        var value = Scalar("SELECT value FROM meta WHERE key = $key", ("$key", key)) as string;
-        if (value is null)
+        lock (_use)
         {
-            value = create();
-            Exec("INSERT INTO meta (key, value) VALUES ($key, $value)", ("$key", key), ("$value", value));
-        }
+            using var tx = _connection.BeginTransaction(deferred: false);
+            var value = Scalar("SELECT value FROM meta WHERE key = $key", ("$key", key)) as string;
+            if (value is null)
+            {
+                value = create();
+                Exec("INSERT INTO meta (key, value) VALUES ($key, $value)", ("$key", key), ("$value", value));
+            }
 
-        tx.Commit();
-        return value;
+            tx.Commit();
+            return value;
+        }
     }
 
     /// <summary>Runs <paramref name="action"/> on the account's current objects in one transaction and saves what it changed.</summary>
     /// <remarks>The caller holds the account's lock: one transaction at a time per process.</remarks>
     public T Transact<T>(ObjectStore store, Func<T> action)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        var version = long.Parse(Scalar("SELECT value FROM meta WHERE key = 'version'") as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        if (version != _loadedVersion)
+        lock (_use)
         {
-            Load(store);
-            _loadedVersion = version;
-        }
-
-        try
-        {
-            var result = action();
-            if (Save(store))
+            using var tx = _connection.BeginTransaction(deferred: false);
+            var version = long.Parse(Scalar("SELECT value FROM meta WHERE key = 'version'") as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            if (version != _loadedVersion)
             {
-                Exec("INSERT INTO meta (key, value) VALUES ('version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    ("$v", (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                tx.Commit();
-                _loadedVersion = version + 1;
-            }
-            else
-            {
-                tx.Commit();
+                Load(store);
+                _loadedVersion = version;
             }
 
-            return result;
-        }
-        catch
-        {
-            // The objects in memory may be half-changed, or changed but never saved: the next transaction reloads them
-            // from the file, and forgets what it believed written.
-            _loadedVersion = -1;
-            throw;
+            try
+            {
+                var result = action();
+                if (Save(store))
+                {
+                    Exec("INSERT INTO meta (key, value) VALUES ('version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        ("$v", (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    tx.Commit();
+                    _loadedVersion = version + 1;
+                }
+                else
+                {
+                    tx.Commit();
+                }
+
+                return result;
+            }
+            catch
+            {
+                // The objects in memory may be half-changed, or changed but never saved: the next transaction reloads them
+                // from the file, and forgets what it believed written.
+                _loadedVersion = -1;
+                throw;
+            }
         }
     }
 
@@ -103,16 +113,24 @@ internal sealed class StateFile : IDisposable
             store.Add(JsonNode.Parse(json)!.AsObject());
             _written[reader.GetString(0)] = json;
         }
+
+        // As in the file: nothing to compare at the next save.
+        store.TakeChanges();
     }
 
     private bool Save(ObjectStore store)
     {
         var changed = false;
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var obj in store.All())
+        var (touched, removed) = store.TakeChanges();
+        foreach (var obj in touched)
         {
             var id = (string)obj["id"]!;
-            present.Add(id);
+            if (store.FindAnyUntouched(id) != obj)
+            {
+                // Removed since it was handed out (and maybe replaced by another object with its id).
+                continue;
+            }
+
             var json = obj.ToJsonString();
             if (_written.TryGetValue(id, out var before) && before == json)
             {
@@ -127,7 +145,7 @@ internal sealed class StateFile : IDisposable
             changed = true;
         }
 
-        foreach (var gone in _written.Keys.Where(id => !present.Contains(id)).ToList())
+        foreach (var gone in removed.Where(id => store.FindAnyUntouched(id) is null && _written.ContainsKey(id)))
         {
             Exec("DELETE FROM object WHERE id = $id", ("$id", gone));
             _written.Remove(gone);
@@ -140,44 +158,50 @@ internal sealed class StateFile : IDisposable
     /// <summary>Claims an idempotency key, or finds what it answered; a claim older than <paramref name="abandonAfter"/> is taken over.</summary>
     public (bool Claimed, string? Fingerprint, int? Status, string? Body, string? RequestId) ClaimKey(string owner, string key, string fingerprint, long nowMs, long abandonAfter)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT fingerprint, status, body, request_id, claimed_ms FROM idempotency WHERE owner = $owner AND key = $key";
-        command.Parameters.AddWithValue("$owner", owner);
-        command.Parameters.AddWithValue("$key", key);
-        using (var reader = command.ExecuteReader())
+        lock (_use)
         {
-            if (reader.Read())
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT fingerprint, status, body, request_id, claimed_ms FROM idempotency WHERE owner = $owner AND key = $key";
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$key", key);
+            using (var reader = command.ExecuteReader())
             {
-                var stored = (reader.GetString(0), reader.IsDBNull(1) ? (int?)null : reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4));
-                // A claim without an answer whose process went away long ago would hold the key forever.
-                if (stored.Item2 is not null || nowMs - stored.Item5 < abandonAfter || stored.Item1 != fingerprint)
+                if (reader.Read())
                 {
-                    tx.Commit();
-                    return (false, stored.Item1, stored.Item2, stored.Item3, stored.Item4);
+                    var stored = (reader.GetString(0), reader.IsDBNull(1) ? (int?)null : reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4));
+                    // A claim without an answer whose process went away long ago would hold the key forever.
+                    if (stored.Item2 is not null || nowMs - stored.Item5 < abandonAfter || stored.Item1 != fingerprint)
+                    {
+                        tx.Commit();
+                        return (false, stored.Item1, stored.Item2, stored.Item3, stored.Item4);
+                    }
                 }
             }
-        }
 
-        Exec("INSERT INTO idempotency (owner, key, fingerprint, claimed_ms) VALUES ($owner, $key, $fp, $now) " +
-             "ON CONFLICT (owner, key) DO UPDATE SET claimed_ms = excluded.claimed_ms",
-            ("$owner", owner), ("$key", key), ("$fp", fingerprint), ("$now", nowMs));
-        tx.Commit();
-        return (true, fingerprint, null, null, null);
+            Exec("INSERT INTO idempotency (owner, key, fingerprint, claimed_ms) VALUES ($owner, $key, $fp, $now) " +
+                 "ON CONFLICT (owner, key) DO UPDATE SET claimed_ms = excluded.claimed_ms",
+                ("$owner", owner), ("$key", key), ("$fp", fingerprint), ("$now", nowMs));
+            tx.Commit();
+            return (true, fingerprint, null, null, null);
+        }
     }
 
     /// <summary>Saves a key's answer, or forgets the key (<paramref name="status"/> null).</summary>
     public void CompleteKey(string owner, string key, int? status, string? body, string? requestId)
     {
-        if (status is null)
+        lock (_use)
         {
-            Exec("DELETE FROM idempotency WHERE owner = $owner AND key = $key", ("$owner", owner), ("$key", key));
-        }
-        else
-        {
-            Exec("UPDATE idempotency SET status = $status, body = $body, request_id = $rid WHERE owner = $owner AND key = $key",
-                ("$status", status), ("$body", body), ("$rid", requestId), ("$owner", owner), ("$key", key));
+            if (status is null)
+            {
+                Exec("DELETE FROM idempotency WHERE owner = $owner AND key = $key", ("$owner", owner), ("$key", key));
+            }
+            else
+            {
+                Exec("UPDATE idempotency SET status = $status, body = $body, request_id = $rid WHERE owner = $owner AND key = $key",
+                    ("$status", status), ("$body", body), ("$rid", requestId), ("$owner", owner), ("$key", key));
+            }
         }
     }
 
