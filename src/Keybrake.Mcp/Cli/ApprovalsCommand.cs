@@ -61,7 +61,7 @@ public static class ApprovalsCommand
             var manifests = cli.LoadManifests();
             var store = await StoreAsync(cli, ct);
             var approvalId = parse.GetValue(id)!;
-            var pending = (await store.ListAsync(all: true, ct)).FirstOrDefault(a => a.Id == approvalId);
+            var pending = await store.GetAsync(approvalId, ct);
             var window = pending is null ? ApprovalSettings.DefaultExpiry : ApprovalSettings.ExpiryOf(manifests, pending.Role);
             var by = $"{(string.IsNullOrEmpty(Environment.UserName) ? "operator" : Environment.UserName)} (terminal)";
             var decided = await store.DecideAsync(approvalId, approve, by, approve ? null : parse.GetValue(reason), window, ct);

@@ -37,7 +37,7 @@ public static class ConsoleCommand
 
             using (var database = await cli.OpenDatabaseAsync(ct))
             {
-                if ((await new OperatorCredentials(database, TimeProvider.System).ListAsync(tokensOnly: true, ct)).All(t => t.Revoked is not null))
+                if ((await new OperatorCredentials(database, TimeProvider.System).ListTokensAsync(ct)).All(t => t.Revoked is not null))
                 {
                     cli.Error.WriteLine("console: no operator can sign in yet: issue a token with 'keybrake-mcp operator token issue NAME'");
                 }

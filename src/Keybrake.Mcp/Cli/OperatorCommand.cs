@@ -35,7 +35,7 @@ public static partial class OperatorCommand
         list.SetAction(async (parse, ct) =>
         {
             var cli = context(parse);
-            var tokens = await (await CredentialsAsync(cli, ct)).ListAsync(tokensOnly: true, ct);
+            var tokens = await (await CredentialsAsync(cli, ct)).ListTokensAsync(ct);
             if (parse.GetValue(json))
             {
                 foreach (var t in tokens)

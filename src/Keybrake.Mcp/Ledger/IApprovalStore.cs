@@ -14,4 +14,10 @@ public interface IApprovalStore
     Task<ApprovalRecord?> DecideAsync(string id, bool approve, string by, string? reason, TimeSpan window, CancellationToken ct);
 
     Task<IReadOnlyList<ApprovalRecord>> ListAsync(bool all, CancellationToken ct);
+
+    /// <summary>One approval by id, whatever its status; null when none has it.</summary>
+    Task<ApprovalRecord?> GetAsync(string id, CancellationToken ct);
+
+    /// <summary>The <paramref name="count"/> newest approvals of any status, newest first.</summary>
+    Task<IReadOnlyList<ApprovalRecord>> ListLatestAsync(int count, CancellationToken ct);
 }

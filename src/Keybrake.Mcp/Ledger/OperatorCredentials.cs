@@ -28,10 +28,6 @@ public sealed class OperatorCredentials(ILedgerDatabase database, TimeProvider t
     /// <summary>Creates an operator token and returns it: the only time its secret exists outside the caller.</summary>
     public Task<(string Value, OperatorCredentialInfo Info)> IssueTokenAsync(string name, CancellationToken ct) => CreateAsync(name, Token, null, ct);
 
-    /// <summary>Starts a console session for an operator, ending after <paramref name="lifetime"/>.</summary>
-    public Task<(string Value, OperatorCredentialInfo Info)> StartSessionAsync(string name, TimeSpan lifetime, CancellationToken ct) =>
-        CreateAsync(name, Session, lifetime, ct);
-
     /// <summary>The live credential of this kind a presented value is, or null (malformed, unknown, revoked, expired).</summary>
     public async Task<OperatorCredentialInfo?> ValidateAsync(string? presented, string kind, CancellationToken ct)
     {
@@ -57,11 +53,11 @@ public sealed class OperatorCredentials(ILedgerDatabase database, TimeProvider t
         return row.ToInfo();
     }
 
-    /// <summary>Every credential, sessions included unless <paramref name="tokensOnly"/>, oldest first.</summary>
-    public Task<IReadOnlyList<OperatorCredentialInfo>> ListAsync(bool tokensOnly, CancellationToken ct) =>
+    /// <summary>Every operator token (not the sessions they started), oldest first.</summary>
+    public Task<IReadOnlyList<OperatorCredentialInfo>> ListTokensAsync(CancellationToken ct) =>
         database.ReadAsync<IReadOnlyList<OperatorCredentialInfo>>(async s =>
             (await s.Connection.QueryAsync<OperatorCredentialRow>(
-                $"SELECT {OperatorCredentialRow.Columns} FROM operator_credential WHERE kind = 'token' OR NOT @tokensOnly ORDER BY created_at_ms, id", new { tokensOnly }, s.Transaction))
+                $"SELECT {OperatorCredentialRow.Columns} FROM operator_credential WHERE kind = 'token' ORDER BY created_at_ms, id", transaction: s.Transaction))
             .Select(r => r.ToInfo()).ToArray(), ct);
 
     /// <summary>Revokes one credential by id, and with a token every session it started; false when none was live.</summary>

@@ -130,6 +130,22 @@ public sealed class SqlApprovals(ILedgerDatabase database, TimeProvider time) : 
             .Select(r => r.ToRecord()).ToArray(), ct);
     }
 
+    public async Task<ApprovalRecord?> GetAsync(string id, CancellationToken ct)
+    {
+        await ExpireAsync(ct);
+        return await database.ReadAsync(async s => (await s.Connection.QueryFirstOrDefaultAsync<ApprovalRow>(
+            $"SELECT {Columns} FROM approval WHERE id = @id", new { id }, s.Transaction))?.ToRecord(), ct);
+    }
+
+    public async Task<IReadOnlyList<ApprovalRecord>> ListLatestAsync(int count, CancellationToken ct)
+    {
+        await ExpireAsync(ct);
+        return await database.ReadAsync<IReadOnlyList<ApprovalRecord>>(async s =>
+            (await s.Connection.QueryAsync<ApprovalRow>(
+                $"SELECT {Columns} FROM approval ORDER BY created_at_ms DESC, id DESC LIMIT @count", new { count }, s.Transaction))
+            .Select(r => r.ToRecord()).ToArray(), ct);
+    }
+
     /// <summary>Pending or approved-but-unused approvals past their time expire, and their holds are released.</summary>
     public async Task ExpireAsync(CancellationToken ct)
     {

@@ -16,8 +16,7 @@ public sealed class ApprovalsPage(IApprovalStore approvals, TimeProvider time)
 
     public async Task<string> RenderAsync(ConsoleSession.Operator who, CancellationToken ct)
     {
-        var all = await approvals.ListAsync(all: true, ct);
-        var pending = all.Where(a => a.Status == ApprovalStatus.Pending).ToList();
+        var pending = (await approvals.ListAsync(all: false, ct)).Where(a => a.Status == ApprovalStatus.Pending).ToList();
         var html = new StringBuilder($"<h1>Approvals <span class=\"muted\">({pending.Count} pending)</span></h1>");
         if (pending.Count == 0)
         {
@@ -50,7 +49,9 @@ public sealed class ApprovalsPage(IApprovalStore approvals, TimeProvider time)
                 .Append("<button type=\"submit\" class=\"danger\">Deny</button></form></section>");
         }
 
-        var decided = all.Where(a => a.Status != ApprovalStatus.Pending).OrderByDescending(a => a.Decided ?? a.Created).Take(RecentDecisions).ToList();
+        // The page refreshes itself every few seconds: read the newest few, not every approval ever made.
+        var decided = (await approvals.ListLatestAsync(RecentDecisions + pending.Count, ct))
+            .Where(a => a.Status != ApprovalStatus.Pending).OrderByDescending(a => a.Decided ?? a.Created).Take(RecentDecisions).ToList();
         if (decided.Count > 0)
         {
             html.Append("<h2>Recent</h2><table id=\"recent-approvals\"><thead><tr><th>Approval</th><th>Agent</th><th>Tool</th><th>Amount</th><th>Status</th>")

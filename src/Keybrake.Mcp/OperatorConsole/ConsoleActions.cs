@@ -65,7 +65,7 @@ public sealed class ConsoleActions(ManifestSource manifests, ILedger ledger, IAp
     {
         var id = form["id"].ToString();
         var reason = approve ? null : Reason(form);
-        var known = (await approvals.ListAsync(all: true, context.RequestAborted)).FirstOrDefault(a => a.Id == id);
+        var known = await approvals.GetAsync(id, context.RequestAborted);
         var window = known is null ? ApprovalSettings.DefaultExpiry : ApprovalSettings.ExpiryOf(manifests.Current, known.Role);
         var decided = await approvals.DecideAsync(id, approve, $"{who.Name} (console)", reason, window, context.RequestAborted);
         if (decided is null)
