@@ -75,9 +75,11 @@ public static class KeybrakeServices
         services.AddHostedService(sp => new Hosting.IdleMemoryTrimmer(sp.GetRequiredService<ILedgerDatabase>(), sp.GetRequiredService<ILogger<Hosting.IdleMemoryTrimmer>>()));
         if (options.AuditKey is { } auditKey)
         {
+            // One client for every webhook anchor, made like the notifications' (no redirects), disposed with the container.
+            services.AddKeyedSingleton("audit-anchors", (_, _) => Notifications.WebhookSender.CreateClient(TimeSpan.FromSeconds(10)));
             services.AddSingleton(sp => new Ledger.Checkpoints.AuditCheckpointer(sp.GetRequiredService<ILedgerDatabase>(), auditKey,
                 [.. options.Settings.AuditAnchors.Select(a => Ledger.Checkpoints.CheckpointAnchors.Create(a, Console.Error,
-                    new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<TimeProvider>()))],
+                    sp.GetRequiredKeyedService<HttpClient>("audit-anchors"), sp.GetRequiredService<TimeProvider>()))],
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Ledger.Checkpoints.AuditCheckpointer>>()));
             services.AddHostedService(sp => new Hosting.CheckpointPublisher(sp.GetRequiredService<Ledger.Checkpoints.AuditCheckpointer>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Hosting.CheckpointPublisher>>())

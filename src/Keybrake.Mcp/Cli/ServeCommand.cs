@@ -307,7 +307,7 @@ public static class ServeCommand
         cli.Error.WriteLine($"keybrake-mcp: serving {served.Count} role(s) ({string.Join(", ", served.Select(r => r.Role))}) over Streamable HTTP at " +
                             $"{string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}; ledger {cli.LedgerName}" +
                             (settings.OAuth is { } oauth
-                                ? $"; kbk_ tokens and OAuth access tokens of {oauth.Issuer.ToString().TrimEnd('/')} for {oauth.Resource} (agent claim '{oauth.AgentClaim}')"
+                                ? $"; kbk_ tokens and OAuth access tokens of {oauth.IssuerName} for {oauth.Resource} (agent claim '{oauth.AgentClaim}')"
                                 : "") +
                             (settings.Console ? $"; operators' console at {string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + OperatorConsole.ConsoleSettings.PathBase + "/"))}" : ""));
         var probe = StartupChecksAsync(app.Services, logger, served, Task.CompletedTask, ct);

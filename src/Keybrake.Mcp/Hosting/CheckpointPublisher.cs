@@ -19,11 +19,7 @@ public sealed class CheckpointPublisher(AuditCheckpointer checkpointer, TimeProv
         while (!stoppingToken.IsCancellationRequested)
         {
             await CheckpointAsync(stoppingToken);
-            try
-            {
-                await Task.Delay(Interval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (!await time.WaitOrStopAsync(Interval, stoppingToken))
             {
                 return;
             }

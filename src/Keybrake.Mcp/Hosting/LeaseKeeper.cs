@@ -41,7 +41,7 @@ public sealed class LeaseKeeper(ILedger ledger, InstanceIdentity instance, Recon
                 logger.LogWarning("Could not renew this server's lease: {Message}", ex.Message);
             }
 
-            if (!await WaitAsync(RenewEvery, stoppingToken))
+            if (!await time.WaitOrStopAsync(RenewEvery, stoppingToken))
             {
                 break;
             }
@@ -73,25 +73,13 @@ public sealed class LeaseKeeper(ILedger ledger, InstanceIdentity instance, Recon
                 logger.LogWarning("Could not look for calls of stopped instances: {Message}", ex.Message);
             }
 
-            if (!await WaitAsync(wait, stoppingToken))
+            if (!await time.WaitOrStopAsync(wait, stoppingToken))
             {
                 break;
             }
         }
     }
 
-    private async Task<bool> WaitAsync(TimeSpan wait, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(wait, time, stoppingToken);
-            return true;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Keybrake.Mcp.Hosting;
 using Keybrake.Mcp.Ledger;
 using Keybrake.Mcp.Manifests;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,7 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Not at once: a client's first requests go to a server that has just started, and they come first.
-        if (!await WaitAsync(Interval(), stoppingToken))
+        if (!await time.WaitOrStopAsync(Interval(), stoppingToken))
         {
             return;
         }
@@ -44,7 +45,7 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
             }
 
             // A full batch: more may be due at once.
-            if (sent < settings.BatchSize && !await WaitAsync(Interval(), stoppingToken))
+            if (sent < settings.BatchSize && !await time.WaitOrStopAsync(Interval(), stoppingToken))
             {
                 break;
             }
@@ -128,17 +129,4 @@ public sealed class NotificationDispatcher(SqlNotificationOutbox outbox, Manifes
 
     private TimeSpan Interval() =>
         manifests.Current.Roles.Values.Any(r => !r.Notify.IsEmpty) ? settings.PollInterval : settings.IdlePollInterval;
-
-    private async Task<bool> WaitAsync(TimeSpan wait, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(wait, time, stoppingToken);
-            return true;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 }

@@ -6,22 +6,34 @@ namespace Keybrake.Mcp.Notifications;
 /// <summary>POSTs one signed event to one endpoint, within a short timeout; says what went wrong instead of throwing.</summary>
 public sealed class WebhookSender : IDisposable
 {
-    private readonly HttpClient http;
+    // Made on the first event: a server whose roles notify nobody (most stdio servers) never builds one.
+    private readonly Lazy<HttpClient> client;
     private readonly TimeProvider time;
 
     public WebhookSender(NotificationSettings settings, TimeProvider time)
     {
         this.time = time;
-        // No redirects: a signed event goes to the URL the manifest names, nowhere else.
-        http = new HttpClient(new SocketsHttpHandler
+        client = new Lazy<HttpClient>(() => CreateClient(settings.Timeout));
+    }
+
+    /// <summary>
+    /// A client for POSTing to endpoints an operator configured (events, audit checkpoints): no redirects, since what is
+    /// sent goes to the URL the configuration names and nowhere else; the timeout covers connecting too.
+    /// </summary>
+    public static HttpClient CreateClient(TimeSpan timeout)
+    {
+        var http = new HttpClient(new SocketsHttpHandler
         {
-            AllowAutoRedirect = false, ConnectTimeout = settings.Timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false, ConnectTimeout = timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         })
         {
-            Timeout = settings.Timeout,
+            Timeout = timeout,
         };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("keybrake-mcp", typeof(WebhookSender).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        return http;
     }
+
+    private HttpClient Http => client.Value;
 
     /// <summary>Null when the endpoint answered 2xx; else why not (a status, a timeout, a connection failure).</summary>
     public async Task<string?> SendAsync(Uri url, string eventId, string body, string secret, CancellationToken ct)
@@ -31,12 +43,12 @@ public sealed class WebhookSender : IDisposable
         request.Headers.Add(WebhookSignature.EventIdHeader, eventId);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            return $"no answer within {http.Timeout.TotalSeconds:0.###} s";
+            return $"no answer within {Http.Timeout.TotalSeconds:0.###} s";
         }
         catch (HttpRequestException ex)
         {
@@ -44,5 +56,11 @@ public sealed class WebhookSender : IDisposable
         }
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        if (client.IsValueCreated)
+        {
+            client.Value.Dispose();
+        }
+    }
 }

@@ -83,6 +83,13 @@ public sealed record AuditCheckpoint(long Seq, string Head, DateTimeOffset Time,
         try
         {
             var obj = JsonNode.Parse(line)?.AsObject() ?? throw new FormatException("null");
+            // Only the signed fields and the signature, each in the one form signing writes: a line that says more, or
+            // says the same differently, is not the line that was signed (and an openssl check of it would fail).
+            if (obj.Select(p => p.Key).FirstOrDefault(k => !Fields.Contains(k)) is { } extra)
+            {
+                throw new FormatException($"unexpected field '{extra}'");
+            }
+
             if (Text(obj, "type") != Type)
             {
                 throw new FormatException($"type is not {Type}");
@@ -95,9 +102,21 @@ public sealed record AuditCheckpoint(long Seq, string Head, DateTimeOffset Time,
                 throw new FormatException("seq must be 0 or more and head 64 lowercase hex digits");
             }
 
-            var time = DateTimeOffset.Parse(Text(obj, "time"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            var timeText = Text(obj, "time");
+            var time = DateTimeOffset.Parse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            if (AuditRecordJson.Time(time) != timeText)
+            {
+                throw new FormatException($"time '{timeText}' is not written as checkpoints write it (UTC, milliseconds, 'Z')");
+            }
+
+            var signature = Text(obj, "signature");
+            if (signature.Any(char.IsWhiteSpace))
+            {
+                throw new FormatException("the signature contains white space");
+            }
+
             problem = "";
-            return new AuditCheckpoint(seq, head, time, Text(obj, "key_id"), Text(obj, "signature"));
+            return new AuditCheckpoint(seq, head, time, Text(obj, "key_id"), signature);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -105,6 +124,8 @@ public sealed record AuditCheckpoint(long Seq, string Head, DateTimeOffset Time,
             return null;
         }
     }
+
+    private static readonly HashSet<string> Fields = new(StringComparer.Ordinal) { "type", "seq", "head", "time", "key_id", "signature" };
 
     private static string Text(JsonObject obj, string name) => Required(obj, name).GetValue<string>();
 

@@ -26,11 +26,39 @@ public static class AuditCheckpointFile
         return lines;
     }
 
-    /// <summary>Appends one line and flushes it to the disk before returning.</summary>
+    /// <summary>
+    /// Appends one line and flushes it to the disk before returning. The file is locked while it is written: on Unix .NET
+    /// appends at the length it saw when opening, so two writers at once (a cron 'audit checkpoint --out' and a server's
+    /// file anchor) would otherwise write over each other and leave a torn line that fails every later verify.
+    /// </summary>
     public static async Task AppendAsync(string path, AuditCheckpoint checkpoint, CancellationToken ct)
     {
-        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read });
-        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(checkpoint.ToLine() + "\n"), ct);
-        stream.Flush(flushToDisk: true);
+        var line = System.Text.Encoding.UTF8.GetBytes(checkpoint.ToLine() + "\n");
+        for (var attempt = 1; ; attempt++)
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.None });
+            }
+            catch (IOException) when (attempt < LockAttempts && File.Exists(path))
+            {
+                // Another writer holds the lock for the few milliseconds of its append.
+                await Task.Delay(LockRetry, ct);
+                continue;
+            }
+
+            await using (stream)
+            {
+                await stream.WriteAsync(line, ct);
+                stream.Flush(flushToDisk: true);
+            }
+
+            return;
+        }
     }
+
+    private const int LockAttempts = 40;
+
+    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(25);
 }

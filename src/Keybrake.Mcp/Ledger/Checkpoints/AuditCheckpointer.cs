@@ -12,6 +12,9 @@ public sealed class AuditCheckpointer(ILedgerDatabase database, AuditSigningKey 
 {
     private AuditCheckpoint? _last;
 
+    // Whether an anchor failed to take the last checkpoint: it is sent again even if the chain has not moved since.
+    private bool _undelivered;
+
     /// <summary>The last checkpoint this process signed, if any.</summary>
     public AuditCheckpoint? Last => _last;
 
@@ -25,7 +28,8 @@ public sealed class AuditCheckpointer(ILedgerDatabase database, AuditSigningKey 
         var hash = head?.Hash ?? AuditChainContent.Genesis;
         if (last is not null)
         {
-            if (seq == last.Seq && hash == last.Head)
+            // Unmoved, and every anchor has the last one: nothing to sign. An anchor that failed gets it again.
+            if (seq == last.Seq && hash == last.Head && !_undelivered)
             {
                 return null;
             }
@@ -41,6 +45,7 @@ public sealed class AuditCheckpointer(ILedgerDatabase database, AuditSigningKey 
         }
 
         var checkpoint = AuditCheckpoint.Sign(key, seq, hash, time.GetUtcNow());
+        var undelivered = false;
         foreach (var anchor in anchors)
         {
             try
@@ -52,8 +57,11 @@ public sealed class AuditCheckpointer(ILedgerDatabase database, AuditSigningKey 
             {
                 // The other anchors still get it; the next checkpoint covers this one's events for this anchor too.
                 logger.LogWarning("Could not send audit checkpoint seq {Seq} to {Anchor}: {Message}", seq, anchor.Name, ex.Message);
+                undelivered = true;
             }
         }
+
+        _undelivered = undelivered;
 
         logger.LogInformation("Signed audit checkpoint seq {Seq}, head {Head}", seq, hash);
         _last = checkpoint;

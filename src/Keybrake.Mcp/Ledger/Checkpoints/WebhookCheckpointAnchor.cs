@@ -5,8 +5,8 @@ namespace Keybrake.Mcp.Ledger.Checkpoints;
 /// <summary>POSTs each checkpoint's line as <c>application/json</c> to a URL; anything but a 2xx answer is a failure.</summary>
 public sealed class WebhookCheckpointAnchor(Uri url, HttpClient http) : ICheckpointAnchor
 {
-    // The query may carry a token: logs name the endpoint without it.
-    public string Name => url.GetLeftPart(UriPartial.Path);
+    // The query or a user:password may carry a token: logs name the endpoint without them.
+    public string Name => url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     public async Task PublishAsync(AuditCheckpoint checkpoint, CancellationToken ct)
     {

@@ -45,7 +45,7 @@ public static class OAuthAuthentication
             .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(o =>
             {
-                o.Authority = oauth.Issuer.ToString().TrimEnd('/');
+                o.Authority = oauth.IssuerName;
                 // Plain HTTP only for an issuer on this machine (tests, a local IdP); anywhere else its keys come over TLS.
                 o.RequireHttpsMetadata = !oauth.Issuer.IsLoopback;
                 o.MapInboundClaims = false;
@@ -53,7 +53,7 @@ public static class OAuthAuthentication
                 o.IncludeErrorDetails = false;
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidIssuer = oauth.Issuer.ToString().TrimEnd('/'),
+                    ValidIssuer = oauth.IssuerName,
                     ValidAudience = oauth.Resource.ToString(),
                     ValidateIssuer = true,
                     ValidateAudience = true,
@@ -78,7 +78,7 @@ public static class OAuthAuthentication
             .AddMcp(o => o.ResourceMetadata = new ProtectedResourceMetadata
             {
                 Resource = oauth.Resource.ToString(),
-                AuthorizationServers = [oauth.Issuer.ToString().TrimEnd('/')],
+                AuthorizationServers = [oauth.IssuerName],
                 BearerMethodsSupported = ["header"],
                 ResourceName = "Keybrake MCP",
             });
@@ -95,7 +95,7 @@ public static class OAuthAuthentication
         }
 
         var subject = principal.FindFirst("sub")?.Value ?? agent;
-        var issuer = principal.FindFirst("iss")?.Value ?? oauth.Issuer.ToString();
+        var issuer = principal.FindFirst("iss")?.Value ?? oauth.IssuerName;
         principal.AddIdentity(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, agent), new Claim(ClaimTypes.Name, agent), new Claim(ProvenByClaim, $"{issuer} {subject}")],
             JwtBearerDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));

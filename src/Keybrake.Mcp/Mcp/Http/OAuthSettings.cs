@@ -10,6 +10,12 @@ public sealed record OAuthSettings(Uri Issuer, string AgentClaim, Uri Resource)
     /// <summary>The claim that names the agent unless <c>--auth-agent-claim</c> says otherwise.</summary>
     public const string DefaultAgentClaim = "sub";
 
+    /// <summary>
+    /// The issuer exactly as the operator gave it: tokens' <c>iss</c> and the server's metadata are compared with it as a
+    /// string, so a trailing slash is kept where the issuer has one (Auth0's) and none is added where it has none.
+    /// </summary>
+    public string IssuerName => Issuer.OriginalString;
+
     /// <summary>Clock skew allowed on a token's expiry and not-before: small, so that an expired token is refused within seconds.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
 }
