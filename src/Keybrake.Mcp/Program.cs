@@ -5,7 +5,7 @@ using Keybrake.Mcp.Cli;
 // time, so each wakes a worker and the others spun in sched_yield for nothing: ~2 context switches and ~10% of the CPU per
 // call through the TypeScript client with 16 in flight (perf, bench 'client'); without the spin, ~1. Set before the first
 // work item: the pool reads it once. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit still wins when set.
-if (args.Contains("serve") && args.Contains("--agent") && Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") is null)
+if (args.Contains("serve") && args.Any(a => a.StartsWith("--agent", StringComparison.Ordinal)) && Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") is null)
 {
     AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", "0");
 }

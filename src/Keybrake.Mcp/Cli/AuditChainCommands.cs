@@ -44,6 +44,11 @@ public static class AuditChainCommands
                     cli.Error.WriteLine($"--public-key: {ex.Message}");
                     return ExitCodes.BadUsage;
                 }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    cli.Error.WriteLine($"--checkpoints: {ex.Message}");
+                    return ExitCodes.BadUsage;
+                }
             }
 
             AuditChainReport report;

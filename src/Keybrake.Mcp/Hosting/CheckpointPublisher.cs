@@ -7,7 +7,7 @@ namespace Keybrake.Mcp.Hosting;
 
 /// <summary>
 /// A server given an audit key (<c>--audit-key</c> / <c>KEYBRAKE_AUDIT_KEY</c>) checkpoints the chain's head at start,
-/// every <see cref="Interval"/> while the head moves, and once more when it stops.
+/// every <see cref="Interval"/> while the head moves (or an anchor missed the last one), and on the same terms when it stops.
 /// </summary>
 public sealed class CheckpointPublisher(AuditCheckpointer checkpointer, TimeProvider time, ILogger<CheckpointPublisher> logger) : BackgroundService
 {

@@ -47,9 +47,10 @@ public sealed class SqlNotificationOutbox(ILedgerDatabase database, TimeProvider
     public Task<bool> AnyDueAsync(CancellationToken ct)
     {
         var now = NowMs;
-        return database.ReadAsync(async s => await s.Connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM notify_delivery WHERE status = 'pending' AND next_at_ms <= @now AND claimed_until_ms <= @now",
-            new { now }, s.Transaction) > 0, ct);
+        // One row answers: a backlog behind a dead endpoint is not counted every second.
+        return database.ReadAsync(async s => await s.Connection.ExecuteScalarAsync<long?>(
+            "SELECT 1 FROM notify_delivery WHERE status = 'pending' AND next_at_ms <= @now AND claimed_until_ms <= @now LIMIT 1",
+            new { now }, s.Transaction) is not null, ct);
     }
 
     /// <summary>
@@ -68,16 +69,19 @@ public sealed class SqlNotificationOutbox(ILedgerDatabase database, TimeProvider
                 "SELECT event_id, url FROM notify_delivery WHERE status = 'pending' AND next_at_ms <= @now AND claimed_until_ms <= @now " +
                 "ORDER BY next_at_ms LIMIT @limit) RETURNING event_id, url, secret_env, attempts, created_at_ms",
                 new { until, owner, now, limit = (long)limit }, s.Transaction)).ToArray();
-            var deliveries = new List<PendingDelivery>(claimed.Length);
-            foreach (var row in claimed)
+            if (claimed.Length == 0)
             {
-                var e = await s.Connection.QueryFirstAsync<EventRow>(
-                    "SELECT id, type, at_ms, role, agent, scope, body FROM notify_event WHERE id = @id", new { id = row.EventId }, s.Transaction);
-                deliveries.Add(new PendingDelivery(e.ToEvent(), new Uri(row.Url), row.SecretEnv, row.Attempts,
-                    DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs)));
+                return [];
             }
 
-            return deliveries;
+            // The claimed deliveries' events in one statement, not one each while the writer is held.
+            var events = (await s.Connection.QueryAsync<EventRow>(
+                    "SELECT e.id, e.type, e.at_ms, e.role, e.agent, e.scope, e.body FROM notify_event e WHERE e.id IN " +
+                    "(SELECT event_id FROM notify_delivery WHERE claimed_by = @owner AND claimed_until_ms = @until)",
+                    new { owner, until }, s.Transaction))
+                .ToDictionary(e => e.Id, e => e.ToEvent(), StringComparer.Ordinal);
+            return [.. claimed.Select(row => new PendingDelivery(events[row.EventId], new Uri(row.Url), row.SecretEnv, row.Attempts,
+                DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs)))];
         }, ct, housekeeping: true);
     }
 
